@@ -1,0 +1,1 @@
+"""Byte-level file access: compression detection, streaming reads, head sampling."""
