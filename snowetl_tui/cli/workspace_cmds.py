@@ -9,11 +9,18 @@ import click
 from rich.table import Table
 
 from snowetl_tui.cli.common import AppContext, console, emit_json, pass_app
+from snowetl_tui.config.patterns import strip_compression
 from snowetl_tui.config.registry import ConfigRegistry, MatchResult
 from snowetl_tui.errors import EXIT_FAILED, InputError
 from snowetl_tui.workspace import Workspace
 
 _SKIP_DIRS = {"configs", "logs", ".snowetl", ".git", "__pycache__"}
+DATA_SUFFIXES = (".tsv", ".csv", ".psv", ".tab", ".dat", ".txt")
+
+
+def is_data_name(name: str) -> bool:
+    """Extract-like file names: .tsv/.csv/... possibly compressed (.gz, .zst)."""
+    return strip_compression(name).lower().endswith(DATA_SUFFIXES)
 
 
 @click.command("locate")
@@ -32,11 +39,13 @@ def locate_cmd(app: AppContext, as_json: bool) -> None:
 
 
 def workspace_data_files(ws: Workspace) -> list[Path]:
-    """Every regular file in the workspace that could be data (state and configs excluded)."""
+    """Every extract-like file in the workspace (state, logs and configs excluded)."""
     out: list[Path] = []
     for root, dirs, files in os.walk(ws.root):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.startswith("."))
-        out.extend(Path(root) / f for f in sorted(files) if not f.startswith("."))
+        out.extend(
+            Path(root) / f for f in sorted(files) if not f.startswith(".") and is_data_name(f)
+        )
     return out
 
 
@@ -85,7 +94,7 @@ def match_cmd(app: AppContext, files: tuple[str, ...], as_json: bool) -> None:
     ws = app.workspace
     registry = ConfigRegistry.load(ws)
     paths = expand_files(files, ws)
-    results = [registry.match(p) for p in paths]
+    results = [registry.match(p if files else ws.display(p)) for p in paths]
     if as_json:
         emit_json([r.as_dict() for r in results])
     else:

@@ -21,6 +21,7 @@ from typing import Any
 from snowetl_tui.config.loader import validate_config_data
 from snowetl_tui.config.patterns import month_period, parse_yyyymmdd, strip_compression
 from snowetl_tui.data.compression import read_head
+from snowetl_tui.data.sniff import guess_delimiter
 from snowetl_tui.errors import InputError
 
 HEAD_BYTES = 4 << 20
@@ -93,13 +94,23 @@ def _sniff(sample: Path) -> dict[str, Any]:
     import duckdb
 
     con = duckdb.connect()
+    query = (
+        "SELECT Delimiter, Quote, HasHeader, Columns, DateFormat "
+        "FROM sniff_csv(?, sample_size = -1{})"
+    )
+    # The delimiter is the one most lines agree on: DuckDB's sniffer, given a head with one
+    # ragged row, can settle on a wrong single-column dialect.
+    with open(sample, encoding="utf-8", errors="replace") as fh:
+        delim = guess_delimiter([fh.readline() for _ in range(200)])
     try:
-        rel = con.execute(
-            "SELECT Delimiter, Quote, HasHeader, Columns, DateFormat "
-            "FROM sniff_csv(?, sample_size = -1)",
-            [str(sample)],
-        )
-        row = rel.fetchone()
+        try:
+            row = con.execute(query.format(", delim = ?"), [str(sample), delim]).fetchone()
+        except duckdb.Error:
+            # A ragged or broken row in the head must not stop generation: the config is
+            # about the well-formed rows, and validation will report the bad ones.
+            row = con.execute(
+                query.format(", delim = ?, ignore_errors = true"), [str(sample), delim]
+            ).fetchone()
     except duckdb.Error as exc:
         raise InputError(f"cannot detect the format: {str(exc).splitlines()[0]}") from None
     finally:
@@ -116,8 +127,8 @@ def _sniff(sample: Path) -> dict[str, Any]:
     }
 
 
-def _values(sample: Path, sniffed: dict[str, Any], limit: int = 2000) -> list[list[str]]:
-    """A few thousand rows as text, for date-format and decimal detection."""
+def _values(sample: Path, sniffed: dict[str, Any], limit: int = 50_000) -> list[list[str]]:
+    """Well-formed rows of the head as text, for date-format, decimal and calendar detection."""
     import csv
 
     with open(sample, encoding="utf-8", errors="replace", newline="") as fh:
@@ -128,8 +139,9 @@ def _values(sample: Path, sniffed: dict[str, Any], limit: int = 2000) -> list[li
             quoting=csv.QUOTE_MINIMAL if sniffed["quote"] else csv.QUOTE_NONE,
         )
         rows = []
+        ncols = len(sniffed["columns"])
         for i, row in enumerate(reader):
-            if i == 0 and sniffed["header"]:
+            if (i == 0 and sniffed["header"]) or len(row) != ncols:
                 continue
             rows.append(row)
             if len(rows) >= limit:
@@ -182,7 +194,7 @@ def generate_for_file(path: Path) -> Generated:
     names = [c["name"] for c in sniffed["columns"]]
     if not sniffed["header"]:
         names = [f"COL{i + 1}" for i in range(len(names))]
-    by_col = [[r[i] for r in rows if i < len(r)] for i in range(len(names))]
+    by_col = [[r[i] for r in rows] for i in range(len(names))]
     columns: list[dict[str, Any]] = []
     date_column: str | None = None
     date_format: str | None = None

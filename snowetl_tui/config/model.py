@@ -161,7 +161,7 @@ class FileEntry(_Strict):
     @classmethod
     def _quote(cls, v: str | None) -> str | None:
         if v is None or v == "":
-            return None
+            return v
         if len(v) != 1 or v in "\r\n":
             raise ValueError("expected one character, or an empty string for no quoting")
         return v
@@ -172,9 +172,23 @@ class FileEntry(_Strict):
         if v is None:
             return None
         try:
-            return codecs.lookup(v).name
+            name = codecs.lookup(v).name
         except LookupError:
             raise ValueError(f"unknown encoding '{v}' (e.g. utf-8, latin-1, cp1252)") from None
+        if "\n".encode(name) != b"\n" or "\t,|;\"".encode(name) != b"\t,|;\"":
+            raise ValueError(
+                f"encoding '{v}' is not ASCII-compatible (UTF-16/32 files must be converted "
+                "to UTF-8 first)"
+            )
+        return name
+
+    @property
+    def effective_quote(self) -> str | None:
+        """Quote character in force: as configured ("" = none), else '"' for comma-separated
+        files and none for tab-separated ones (how extracts are usually written)."""
+        if self.quote_char is not None:
+            return self.quote_char or None
+        return '"' if self.delimiter in (",", ";") else None
 
     @field_validator("expected_columns")
     @classmethod

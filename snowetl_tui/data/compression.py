@@ -31,18 +31,41 @@ def detect_codec(path: Path) -> Codec:
 
 def open_stream(path: Path, codec: Codec | None = None) -> BinaryIO:
     """Open ``path`` for sequential binary reading, decompressing on the fly."""
+    stream, raw = open_stream_with_raw(path, codec)
+    if stream is raw:
+        return stream
+    return _ClosingBoth(stream, raw)  # type: ignore[return-value]
+
+
+class _ClosingBoth(io.BufferedReader):
+    """A decompressing reader that also closes the raw file under it."""
+
+    def __init__(self, stream: BinaryIO, raw: BinaryIO) -> None:
+        super().__init__(stream, buffer_size=1 << 16)  # type: ignore[arg-type]
+        self._raw_file = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw_file.close()
+
+
+def open_stream_with_raw(path: Path, codec: Codec | None = None) -> tuple[BinaryIO, BinaryIO]:
+    """Like :func:`open_stream`, also returning the raw file, whose ``tell()`` is the progress
+    through the file on disk (the decompressed size of a .gz is unknown until the end)."""
     codec = codec or detect_codec(path)
+    raw = open(path, "rb")  # noqa: SIM115 - the caller closes it
     if codec == "gzip":
         from isal import igzip
 
-        return igzip.open(path, "rb")  # type: ignore[return-value]
+        return igzip.IGzipFile(fileobj=raw, mode="rb"), raw  # type: ignore[return-value]
     if codec == "zstd":
         import zstandard
 
-        raw = open(path, "rb")  # noqa: SIM115 - closed with the reader
-        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=True)
-        return io.BufferedReader(reader, buffer_size=1 << 20)  # type: ignore[arg-type]
-    return open(path, "rb")
+        reader = zstandard.ZstdDecompressor().stream_reader(raw, closefd=False)
+        return io.BufferedReader(reader, buffer_size=1 << 20), raw  # type: ignore[arg-type]
+    return raw, raw
 
 
 def read_head(path: Path, max_bytes: int = 1 << 20) -> tuple[bytes, bool]:

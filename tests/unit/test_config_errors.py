@@ -109,6 +109,7 @@ CASES: list[tuple[str, str | bytes, str, str]] = [
     ("bad-delimiter", entry(delimiter="ab"), "files[0].delimiter", "expected one character"),
     ("newline-delimiter", entry(delimiter="\n"), "files[0].delimiter", "not a newline"),
     ("unknown-encoding", entry(encoding="utf-9"), "files[0].encoding", "unknown encoding"),
+    ("utf16-encoding", entry(encoding="utf-16"), "files[0].encoding", "not ASCII-compatible"),
     ("quote-equals-delimiter", entry(delimiter=",", quote_char=","), "files[0].quote_char",
      "must differ from the delimiter"),
     ("future-version", edit(lambda d: d.update(version=2)), "version", "less than or equal"),

@@ -103,7 +103,8 @@ def test_legacy_config_without_password_loads(ws: Path, run_cli):
     reg = ConfigRegistry.load(Workspace.resolve(ws))
     entry = reg.entries[0]
     assert entry.target == "config:configs/legacy.json"
-    assert entry.spec.delimiter == "\t" and entry.spec.quote_char is None
+    assert entry.spec.delimiter == "\t" and entry.spec.quote_char == ""
+    assert entry.spec.effective_quote is None
 
 
 SECRET = "s3cr3t-Hunter2-!x"
