@@ -230,3 +230,19 @@ def test_usage_error_exit_2(run_cli):
     assert res.code == 2
     res = run_cli("nosuchcommand")
     assert res.code == 2
+
+
+def test_unexpected_error_is_one_line_and_logged_in_full(ws: Path, run_cli, monkeypatch):
+    from snowetl_tui.config import registry as registry_module
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(registry_module.ConfigRegistry, "load", boom)
+    res = run_cli("--workspace", str(ws), "match", str(ws))
+    assert res.code == 1
+    assert res.err.strip().splitlines() == [
+        f"snowetl-tui: internal error: disk on fire (details in {ws.resolve()}/logs/cli.log)"
+    ]
+    log = (ws / "logs" / "cli.log").read_text()
+    assert "Traceback" in log and "RuntimeError: disk on fire" in log
