@@ -15,7 +15,7 @@ a 1 KB chunk size is one chunk, not an error.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -89,57 +89,160 @@ def iter_chunks(
     """Yield the chunks of ``path`` after ``data_start`` (BOM and header already skipped).
 
     ``summary`` is filled in as the stream is read: SHA-256 of *all* bytes (header included),
-    whether the stream ends with a newline, totals. One buffer is reused for the whole file
-    (``readinto``), so the parent's memory is one chunk whatever the file size.
+    whether the stream ends with a newline, totals. Plain files are read in small blocks and
+    only the chunk boundaries are handed out (workers read their ranges themselves), so the
+    parent holds a few MB whatever the chunk size; compressed streams must ship the bytes.
     """
     if chunk_size < 1:
         raise ValueError("chunk_size must be positive")
     ship = codec != "none" if ship_bytes is None else ship_bytes
     summary = summary if summary is not None else StreamSummary()
+    if ship:
+        yield from _iter_shipped(path, data_start, chunk_size, quote, codec, summary)
+    else:
+        yield from _iter_ranges(path, data_start, chunk_size, quote, summary)
+
+
+READ_BLOCK = 4 << 20
+
+
+def _iter_ranges(
+    path: Path, data_start: int, chunk_size: int, quote: bytes | None, summary: StreamSummary
+) -> Iterator[Chunk]:
+    """Boundaries of a plain file, found while hashing it in ``READ_BLOCK`` reads.
+
+    A chunk ends at the first record terminator at or after ``start + chunk_size - 1``; with
+    quoting, at the first such newline preceded (since the chunk start) by an even number of
+    quote characters.
+    """
     hasher = hashlib.sha256()
+    buf = bytearray(READ_BLOCK)
+    index = 0
+    with open(path, "rb", buffering=0) as fh:
+        head = _read_exact(fh, data_start)
+        hasher.update(head)
+        last_byte = head[-1:]
+        pos = len(head)  # file offset of buf[0]
+        start = pos  # current chunk start
+        quotes = 0  # quote characters seen since the chunk start
+        while True:
+            with memoryview(buf) as view:
+                n = fh.readinto(view)
+                if n:
+                    hasher.update(view[:n])
+            if not n:
+                break
+            last_byte = bytes(buf[n - 1 : n])
+            summary.raw_position = pos + n
+            scan = 0  # bytes of buf already accounted for in ``quotes``
+            while True:
+                want = max(start + chunk_size - 1 - pos, scan)
+                if want >= n:
+                    break
+                if quote is not None:
+                    quotes += buf.count(quote, scan, want)
+                    scan = want
+                nl = buf.find(b"\n", want, n)
+                if nl < 0:
+                    break
+                if quote is not None:
+                    quotes += buf.count(quote, scan, nl + 1)
+                    scan = nl + 1
+                    if quotes % 2:
+                        continue
+                end = pos + nl + 1
+                yield Chunk(index, start, end - start)
+                index += 1
+                start, quotes, scan = end, 0, nl + 1
+            if quote is not None and scan < n:
+                quotes += buf.count(quote, scan, n)
+            pos += n
+        if pos > start:
+            yield Chunk(index, start, pos - start)
+            index += 1
+    summary.sha256 = hasher.hexdigest()
+    summary.total_bytes = pos
+    summary.ends_with_newline = last_byte in (b"\n", b"")
+    summary.chunks = index
+
+
+def split_records(
+    fh: BinaryIO, chunk_size: int, quote: bytes | None, limit: int | None = None,
+    on_read: Callable[[memoryview], None] | None = None,
+) -> Iterator[memoryview]:
+    """Record-aligned pieces of a stream, as views into one reused buffer.
+
+    Each view is valid only until the next iteration (the buffer is reused: no allocation
+    per piece). ``limit`` stops after that many bytes; ``on_read`` sees every byte read once,
+    in order (for hashing). A record longer than ``chunk_size`` grows the buffer.
+    """
     buf = bytearray(max(chunk_size, 1 << 16))
+    filled = 0
+    remaining = limit
+    eof = False
+    target = chunk_size
+    while True:
+        while filled < target and not eof:
+            stop = target if remaining is None else min(target, filled + remaining)
+            if stop <= filled:
+                eof = True
+                break
+            with memoryview(buf) as whole, whole[filled:stop] as view:
+                n = fh.readinto(view)
+                if n and on_read is not None:
+                    on_read(view[:n])
+            if not n:
+                eof = True
+                break
+            filled += n
+            if remaining is not None:
+                remaining -= n
+        if filled == 0:
+            return
+        cut = filled if eof else record_boundary(buf, quote, filled)
+        if cut <= 0:
+            # No complete record yet (a record longer than the chunk size): read more,
+            # doubling, and grow the buffer only when it is full.
+            target = max(target * 2, filled + 1)
+            if target > len(buf):
+                buf.extend(bytes(target - len(buf)))
+            continue
+        with memoryview(buf) as whole, whole[:cut] as piece:
+            yield piece
+        rest = filled - cut
+        buf[:rest] = buf[cut:filled]
+        filled = rest
+        target = chunk_size
+
+
+def _iter_shipped(
+    path: Path, data_start: int, chunk_size: int, quote: bytes | None, codec: Codec,
+    summary: StreamSummary,
+) -> Iterator[Chunk]:
+    """Chunks of a (decompressed) stream, carrying their bytes."""
+    hasher = hashlib.sha256()
+    last = [b""]
+
+    def seen(view: memoryview) -> None:
+        hasher.update(view)
+        last[0] = bytes(view[-1:])
+        summary.raw_position = raw.tell()
+
     fh, raw = open_stream_with_raw(path, codec)
+    offset = 0
+    index = 0
     with fh, raw:
         head = _read_exact(fh, data_start)
         hasher.update(head)
+        last[0] = head[-1:]
         offset = len(head)
-        last_byte = head[-1:]
-        filled = 0
-        index = 0
-        eof = False
-        target = chunk_size
-        while True:
-            while filled < target and not eof:
-                with memoryview(buf) as whole, whole[filled:target] as view:
-                    n = fh.readinto(view)
-                    if n:
-                        hasher.update(view[:n])
-                if not n:
-                    eof = True
-                    break
-                last_byte = bytes(buf[filled + n - 1 : filled + n])
-                filled += n
-                summary.raw_position = raw.tell()
-            if filled == 0:
-                break
-            cut = filled if eof else record_boundary(buf, quote, filled)
-            if cut <= 0:
-                # No complete record yet (a record longer than the chunk size): read more,
-                # doubling, and grow the buffer only when it is full.
-                target = max(target * 2, filled + 1)
-                if target > len(buf):
-                    buf.extend(bytes(target - len(buf)))
-                continue
-            yield Chunk(index, offset, cut, bytes(buf[:cut]) if ship else None)
-            rest = filled - cut
-            buf[:rest] = buf[cut:filled]
-            filled = rest
-            offset += cut
+        for piece in split_records(fh, chunk_size, quote, on_read=seen):
+            yield Chunk(index, offset, len(piece), bytes(piece))
+            offset += len(piece)
             index += 1
-            target = chunk_size
     summary.sha256 = hasher.hexdigest()
     summary.total_bytes = offset
-    summary.ends_with_newline = last_byte in (b"\n", b"")
+    summary.ends_with_newline = last[0] in (b"\n", b"")
     summary.chunks = index
 
 

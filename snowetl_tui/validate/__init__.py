@@ -1,0 +1,1 @@
+"""Streaming validation: per-chunk kernel, merge, calendar and anomaly checks, report."""
