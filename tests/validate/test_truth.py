@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -81,8 +80,8 @@ def test_counts_equal_the_seeded_truth(demo, pool, month):
     assert [e.line for e in fc.examples] == truth.ragged_lines
     assert report.verdict == ("fail" if (truth.missing_days or truth.duplicate_keys
                                          or truth.ragged_lines) else "pass")
-    import hashlib
     import gzip
+    import hashlib
     raw = truth.path.read_bytes()
     if truth.compressed == "gzip":
         raw = gzip.decompress(raw)
@@ -131,7 +130,8 @@ def test_duckdb_agrees(demo, pool):
         assert dup.count == excess
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(chunk=st.integers(min_value=1024, max_value=64 << 20), workers=st.integers(1, 3),
        which=st.sampled_from(["_20240301-", "_20240401-", "_20240501-", "orders_"]))
 def test_identical_for_any_chunk_size_and_worker_count(demo, chunk, workers, which):
