@@ -24,16 +24,6 @@ from snowetl_tui.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, InputError, Sno
 from snowetl_tui.workspace import Workspace
 
 
-def unmatched_message(result: MatchResult) -> str:
-    """One line: the file matched nothing, the closest pattern and why, how to fix it."""
-    best = result.suggestions[0] if result.suggestions else None
-    hint = f"; closest: {best.pattern} in {best.config} ({best.reason})" if best else ""
-    return (
-        f"{result.file}: no config matches this file{hint}; "
-        f"create one with `snowetl-tui config generate {result.file}`"
-    )
-
-
 def resolve_file(ws: Workspace, registry: ConfigRegistry, file: str) -> MatchResult:
     """Check the path and match it; raises a one-line InputError otherwise."""
     path = Path(file)
@@ -43,7 +33,7 @@ def resolve_file(ws: Workspace, registry: ConfigRegistry, file: str) -> MatchRes
         raise InputError(f"{file}: is a directory, not a data file")
     result = registry.match(path)
     if not result.matched:
-        raise InputError(unmatched_message(result))
+        raise InputError(result.unmatched_message())
     return result
 
 

@@ -54,6 +54,15 @@ class MatchResult:
     def matched(self) -> bool:
         return self.entry is not None
 
+    def unmatched_message(self) -> str:
+        """One line: the file matched nothing, the closest pattern and why, how to fix it."""
+        best = self.suggestions[0] if self.suggestions else None
+        hint = f"; closest: {best.pattern} in {best.config} ({best.reason})" if best else ""
+        return (
+            f"{self.file}: no config matches this file{hint}; "
+            f"create one with `snowetl-tui config generate {self.file}`"
+        )
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "file": self.file,

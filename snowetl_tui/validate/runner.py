@@ -37,7 +37,7 @@ from snowetl_tui.validate.duplicates import (
 from snowetl_tui.validate.kernel import KernelSpec
 from snowetl_tui.validate.report import Check, Example, Report
 from snowetl_tui.validate.rules import RowRule, check_rule_sql, run_aggregate_rule
-from snowetl_tui.validate.worker import ChunkOutcome, process_chunk
+from snowetl_tui.validate.worker import ChunkOutcome, CompressSpec, process_chunk
 
 MAX_EXAMPLES = 20
 _DATE_CANDIDATES = ("%Y-%m-%d", "%Y%m%d", "%d/%m/%Y", "%m/%d/%Y", "%d.%m.%Y", "%Y/%m/%d")
@@ -223,11 +223,47 @@ def plan_file(
     return plan
 
 
+def _worker_init(owner: int) -> None:
+    """Workers die with the process that owns the pool, and leave Ctrl-C to it.
+
+    A SIGKILLed loader or engine cannot shut its pool down. Its forkserver workers would then
+    wait forever on a queue nobody writes to (each holding the fork server's "alive" pipe, so
+    the fork server stays too). A watchdog thread ends the worker once the owner is gone.
+    """
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def gone() -> bool:
+        try:  # a killed owner not yet reaped is a zombie: it "exists" but is dead
+            with open(f"/proc/{owner}/stat", "rb") as fh:
+                return fh.read().rsplit(b")", 1)[1].split()[0] in (b"Z", b"X")
+        except FileNotFoundError:
+            return True
+        except OSError:
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                return True
+            except PermissionError:
+                return False
+            return False
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if gone():
+                os._exit(1)
+
+    threading.Thread(target=watch, name="owner-watchdog", daemon=True).start()
+
+
 def default_executor(workers: int | None = None) -> ProcessPoolExecutor:
     """A process pool sized to the cores, started with forkserver (safe with threads)."""
     n = workers or os.cpu_count() or 1
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method))
+    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method),
+                               initializer=_worker_init, initargs=(os.getpid(),))
 
 
 @dataclass
@@ -245,8 +281,15 @@ def validate_file(
     spill_root: Path | None = None,
     progress: ProgressCallback | None = None,
     cancel: threading.Event | None = None,
+    compress: CompressSpec | None = None,
+    on_chunk: Callable[[ChunkOutcome], None] | None = None,
 ) -> Report:
-    """Run every check over the file and return the report."""
+    """Run every check over the file and return the report.
+
+    With ``compress``, each worker also writes its chunk compressed into ``compress.out_dir``
+    (the load's single read); ``on_chunk`` sees every finished chunk in file order, so the
+    caller can assemble and stage parts while later chunks are still being read.
+    """
     started = time.monotonic()
     own = executor is None
     pool = executor or default_executor(workers)
@@ -273,8 +316,10 @@ def validate_file(
         position = summary.raw_position if plan.fmt.codec != "none" else done_bytes
         progress(Progress(min(position, total), total, rows, now - started, len(outcomes)))
 
+    next_in_order = 0
+
     def collect(block: bool) -> None:
-        nonlocal done_bytes, rows
+        nonlocal done_bytes, rows, next_in_order
         if not pending:
             return
         finished, _ = wait(list(pending), timeout=0.5 if block else 0, return_when=FIRST_COMPLETED)
@@ -284,6 +329,9 @@ def validate_file(
             outcomes[out.result.chunk_index] = out
             done_bytes += out.result.byte_len
             rows += out.result.rows
+        while on_chunk is not None and next_in_order in outcomes:
+            on_chunk(outcomes[next_in_order])
+            next_in_order += 1
         tick()
 
     try:
@@ -301,7 +349,7 @@ def validate_file(
                 while len(pending) >= in_flight_cap:
                     collect(block=True)
                 fut = pool.submit(process_chunk, plan.spec, str(plan.path), chunk, spill_dir,
-                                  plan.row_rules)
+                                  plan.row_rules, compress)
                 pending[fut] = chunk.index
                 collect(block=False)
             while pending:

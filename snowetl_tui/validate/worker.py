@@ -32,6 +32,49 @@ class ChunkOutcome:
     spill_rows: int = 0
     rule_counts: dict[str, int] = field(default_factory=dict)
     rule_examples: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
+    compressed_file: str | None = None
+    compressed_bytes: int = 0
+
+
+@dataclass(frozen=True)
+class CompressSpec:
+    """Compress the chunk's bytes as the kernel reads them: the load's single read."""
+
+    codec: str  # "zstd" or "gzip"
+    level: int
+    out_dir: str
+
+    @property
+    def suffix(self) -> str:
+        return ".zst" if self.codec == "zstd" else ".gz"
+
+
+class _Compressor:
+    """One zstd frame / gzip member per chunk; concatenated, they form a valid part."""
+
+    def __init__(self, spec: CompressSpec, index: int) -> None:
+        self.path = os.path.join(spec.out_dir, f"chunk-{index:07d}{spec.suffix}.partial")
+        self.final = self.path.removesuffix(".partial")
+        self.fh = open(self.path, "wb")  # noqa: SIM115 - closed in finish()
+        if spec.codec == "zstd":
+            import zstandard
+
+            self.obj: Any = zstandard.ZstdCompressor(level=spec.level).compressobj()
+        else:
+            from isal import isal_zlib
+
+            self.obj = isal_zlib.compressobj(spec.level, isal_zlib.DEFLATED, 31)
+
+    def write(self, data: bytes | memoryview) -> None:
+        self.fh.write(self.obj.compress(data))
+
+    def finish(self) -> tuple[str, int]:
+        self.fh.write(self.obj.flush())
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+        self.fh.close()
+        os.replace(self.path, self.final)
+        return self.final, os.path.getsize(self.final)
 
 
 def _example_offsets(res: ChunkResult) -> list[int]:
@@ -150,15 +193,19 @@ def process_chunk(
     chunk: Chunk,
     spill_dir: str | None,
     rules: tuple[Any, ...] = (),
+    compress: CompressSpec | None = None,
 ) -> ChunkOutcome:
-    """Validate one chunk; the unit of work submitted to the executor."""
+    """Validate (and optionally compress) one chunk; the unit of work of the executor."""
     parts: list[ChunkResult] = []
+    packer = _Compressor(compress, chunk.index) if compress is not None else None
     offset_lines: dict[int, int] = {}
     rule_counts: dict[str, int] = {}
     rule_examples: dict[str, list[tuple[int, str]]] = {}
     lines_before = 0
     for start, data in _pieces(path, chunk, spec.quote):
         res = validate_chunk(spec, data, chunk.index, start)
+        if packer is not None:
+            packer.write(data)
         wanted = _example_offsets(res)
         if rules:
             from snowetl_tui.validate.rules import run_row_rules
@@ -178,6 +225,8 @@ def process_chunk(
     merged = merge_results(parts)
     outcome = ChunkOutcome(merged, offset_lines, rule_counts=rule_counts,
                            rule_examples=rule_examples)
+    if packer is not None:
+        outcome.compressed_file, outcome.compressed_bytes = packer.finish()
     if spill_dir is not None:
         outcome.spill_file, outcome.spill_rows = spill_keys(merged, spill_dir)
     merged.key_hashes = None

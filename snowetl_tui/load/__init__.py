@@ -1,0 +1,1 @@
+"""The load pipeline: plan, read once, stage, copy, reconcile; the ledger of loads."""

@@ -1,0 +1,1 @@
+"""Load targets: the Warehouse protocol and its DuckDB (local) and Snowflake adapters."""

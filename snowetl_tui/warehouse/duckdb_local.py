@@ -1,0 +1,325 @@
+"""The embedded default target: a DuckDB database file in the workspace (``local``).
+
+Real and persistent, so a new user can run the whole product without an account. Loads read
+the source file directly (DuckDB's C++ CSV reader; .gz/.zst too): there is nothing to stage.
+The database is opened only for the duration of an operation, so an operator can open it with
+the ``duckdb`` CLI whenever no load runs.
+
+Exactly once: the COPY runs in one transaction that also inserts a marker row into
+``_snowetl_loads`` and checks the inserted row count before COMMIT. After a crash the marker
+tells whether the load committed; a replace deletes the period in the same transaction.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from snowetl_tui.faults import fault_point
+from snowetl_tui.warehouse.base import (
+    Capabilities,
+    ColumnDef,
+    CopyFileResult,
+    CopyOutcome,
+    FileFormatSpec,
+    PartToCopy,
+    QueryState,
+    QueryStatus,
+    TableRef,
+    WarehouseError,
+)
+from snowetl_tui.warehouse.identifiers import quote
+
+MARKER_TABLE = "_snowetl_loads"
+LOCK_WAIT_SECONDS = 30.0
+
+
+def duck_type(canonical: str) -> str:
+    if canonical == "INTEGER":
+        return "BIGINT"
+    if canonical.startswith("NUMBER"):
+        return "DECIMAL" + canonical[len("NUMBER"):]
+    if canonical == "FLOAT":
+        return "DOUBLE"
+    if canonical.startswith("VARCHAR"):
+        return "VARCHAR"
+    return canonical
+
+
+def _lit(text: str) -> str:
+    """A DuckDB string literal (for table-function options, which take no parameters)."""
+    if "\x00" in text:
+        raise WarehouseError("a string containing NUL cannot be used in SQL")
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DuckDBWarehouse:
+    """The ``local`` target."""
+
+    capabilities = Capabilities(
+        needs_staging=False, files_list_copy=True, remove_staged=True, transactional_copy=True
+    )
+
+    def __init__(self, path: Path, name: str = "local") -> None:
+        self.path = path
+        self.name = name
+        self.tag: str | None = None
+
+    def close(self) -> None:
+        """Nothing stays open between operations."""
+
+    def set_tag(self, tag: str) -> None:
+        self.tag = tag
+
+    @contextmanager
+    def _con(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Open the database for one operation, waiting a while if another process has it."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        deadline = time.monotonic() + LOCK_WAIT_SECONDS
+        while True:
+            try:
+                if read_only and not self.path.exists():
+                    con = duckdb.connect()
+                else:
+                    con = duckdb.connect(str(self.path), read_only=read_only)
+                break
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                    raise WarehouseError(
+                        f"{self.path}: cannot open the local database: {str(exc).splitlines()[0]}"
+                        " — is a `duckdb` session holding it open? Close it and retry.",
+                        transient=True,
+                    ) from None
+                time.sleep(0.2)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @staticmethod
+    def _table(table: TableRef) -> str:
+        parts = table.parts
+        name = quote(parts[-1])
+        return f"{quote(parts[-2])}.{name}" if len(parts) >= 2 else name
+
+    @staticmethod
+    def _schema(table: TableRef) -> str | None:
+        return table.parts[-2] if len(table.parts) >= 2 else None
+
+    # -- tables --------------------------------------------------------------------------------
+    def table_columns(self, table: TableRef) -> list[ColumnDef] | None:
+        schema = (self._schema(table) or "main").upper()
+        name = table.parts[-1].upper()
+        with self._con(read_only=True) as con:
+            rows = con.execute(
+                "SELECT column_name, data_type, is_nullable FROM information_schema.columns "
+                "WHERE upper(table_schema) = ? AND upper(table_name) = ? ORDER BY ordinal_position",
+                [schema, name],
+            ).fetchall()
+        if not rows:
+            return None
+        return [ColumnDef(r[0], r[1], r[2] == "YES") for r in rows]
+
+    def create_table(self, table: TableRef, columns: list[ColumnDef]) -> None:
+        cols = ", ".join(
+            f"{quote(c.name)} {duck_type(c.type)}{'' if c.nullable else ' NOT NULL'}"
+            for c in columns
+        )
+        with self._con() as con:
+            schema = self._schema(table)
+            if schema:
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(schema)}")
+            con.execute(f"CREATE TABLE IF NOT EXISTS {self._table(table)} ({cols})")
+
+    # -- staging: nothing to do, the source is read in place ------------------------------------
+    def stage_part(self, load_id: str, part: PartToCopy) -> None:
+        return None
+
+    def list_staged(self, load_id: str) -> dict[str, int]:
+        return {}
+
+    def remove_staged(self, load_id: str) -> None:
+        return None
+
+    # -- copy ----------------------------------------------------------------------------------
+    def _select(self, part: PartToCopy, fmt: FileFormatSpec, columns: list[ColumnDef]) -> str:
+        raw_cols = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(len(columns))
+                                   ) + "}"
+        quote_char = fmt.quote or ""
+        source = (
+            f"read_csv({_lit(str(part.path))}, delim = {_lit(fmt.delimiter)}, "
+            f"quote = {_lit(quote_char)}, escape = {_lit(quote_char)}, "
+            f"header = {'true' if fmt.skip_header else 'false'}, columns = {raw_cols}, "
+            "auto_detect = false, all_varchar = true, strict_mode = true, "
+            f"encoding = {_lit('utf-8')}, null_padding = false)"
+        )
+        nulls = ", ".join(_lit(v) for v in fmt.null_values)
+        exprs = []
+        for i, c in enumerate(columns):
+            raw = f"c{i}"
+            if c.type == "DATE" and fmt.date_format and i == self._date_index:
+                cast = f"CAST(strptime({raw}, {_lit(fmt.date_format)}) AS DATE)"
+            else:
+                cast = f"CAST({raw} AS {duck_type(c.type)})"
+            exprs.append(f"CASE WHEN {raw} IN ({nulls}) THEN NULL ELSE {cast} END"
+                         if nulls else cast)
+        return f"SELECT {', '.join(exprs)} FROM {source}"
+
+    _date_index: int | None = None
+
+    def submit_copy(
+        self,
+        table: TableRef,
+        load_id: str,
+        parts: list[PartToCopy],
+        fmt: FileFormatSpec,
+        columns: list[ColumnDef],
+        *,
+        replace: tuple[str, date, date] | None = None,
+    ) -> str:
+        """Copy synchronously in one transaction (DuckDB has no async queries); the query id
+        is the load id, recorded with the rows in the marker table."""
+        names = [c.name for c in columns]
+        self._date_index = names.index(fmt.date_column) if fmt.date_column in names else None
+        target = self._table(table)
+        col_list = ", ".join(quote(c.name) for c in columns)
+        fingerprints = {p.name: _stat(p.path) for p in parts}
+        with self._con() as con:
+            con.execute(
+                f"CREATE TABLE IF NOT EXISTS {MARKER_TABLE} (load_id VARCHAR PRIMARY KEY, "
+                "table_name VARCHAR, part VARCHAR, rows_parsed BIGINT, rows_loaded BIGINT, "
+                "tag VARCHAR, loaded_at TIMESTAMP DEFAULT current_timestamp)"
+            )
+            done = con.execute(f"SELECT count(*) FROM {MARKER_TABLE} WHERE load_id = ?",
+                               [load_id]).fetchone()
+            if done and done[0]:
+                return load_id  # committed before a crash: never copy twice
+            con.execute("BEGIN TRANSACTION")
+            try:
+                if replace is not None:
+                    col, start, end = replace
+                    con.execute(f"DELETE FROM {target} WHERE {quote(col)} BETWEEN ? AND ?",
+                                [start, end])
+                loaded = 0
+                per_part: list[tuple[str, int]] = []
+                for part in parts:
+                    row = con.execute(
+                        f"INSERT INTO {target} ({col_list}) {self._select(part, fmt, columns)}"
+                    ).fetchone()
+                    n = int(row[0]) if row else 0
+                    per_part.append((part.name, n))
+                    loaded += n
+                    if n != part.rows:
+                        raise WarehouseError(
+                            f"{part.path}: {n:,} rows read by COPY but {part.rows:,} validated; "
+                            "nothing was loaded"
+                        )
+                for part in parts:
+                    if _stat(part.path) != fingerprints[part.name]:
+                        raise WarehouseError(
+                            f"{part.path} changed while it was being loaded; nothing was loaded"
+                        )
+                con.execute(
+                    f"INSERT INTO {MARKER_TABLE} (load_id, table_name, part, rows_parsed, "
+                    "rows_loaded, tag) VALUES (?, ?, ?, ?, ?, ?)",
+                    [load_id, table.name, ",".join(p for p, _ in per_part), loaded, loaded,
+                     self.tag],
+                )
+                fault_point("copy_in_transaction")
+                con.execute("COMMIT")
+            except WarehouseError:
+                con.execute("ROLLBACK")
+                raise
+            except duckdb.Error as exc:
+                con.execute("ROLLBACK")
+                raise WarehouseError(_explain(exc, table)) from None
+        return load_id
+
+    def poll(self, query_id: str) -> QueryStatus:
+        with self._con(read_only=True) as con:
+            try:
+                row = con.execute(f"SELECT count(*) FROM {MARKER_TABLE} WHERE load_id = ?",
+                                  [query_id]).fetchone()
+            except duckdb.CatalogException:
+                return QueryStatus(QueryState.UNKNOWN)
+        return QueryStatus(QueryState.SUCCEEDED if row and row[0] else QueryState.UNKNOWN)
+
+    def copy_results(self, query_id: str) -> CopyOutcome:
+        with self._con(read_only=True) as con:
+            row = con.execute(
+                f"SELECT part, rows_parsed, rows_loaded FROM {MARKER_TABLE} WHERE load_id = ?",
+                [query_id],
+            ).fetchone()
+        if row is None:
+            raise WarehouseError(f"no record of load {query_id} in {self.path}")
+        return CopyOutcome(query_id, [CopyFileResult(row[0], "LOADED", int(row[1]), int(row[2]))])
+
+    def cancel(self, query_id: str) -> None:
+        """Local copies are synchronous and transactional: an interrupted one rolls back."""
+
+    # -- checks and deletes --------------------------------------------------------------------
+    def count_per_day(self, table: TableRef, date_column: str, start: date, end: date
+                      ) -> dict[date, int]:
+        with self._con(read_only=True) as con:
+            rows = con.execute(
+                f"SELECT {quote(date_column)} AS d, count(*) AS n FROM {self._table(table)} "
+                f"WHERE {quote(date_column)} BETWEEN ? AND ? GROUP BY 1",
+                [start, end],
+            ).fetchall()
+        return {r[0]: int(r[1]) for r in rows}
+
+    def duplicate_keys(self, table: TableRef, keys: list[str], date_column: str, start: date,
+                       end: date) -> int:
+        cols = ", ".join(quote(k) for k in keys)
+        with self._con(read_only=True) as con:
+            row = con.execute(
+                f"SELECT count(*) AS n FROM (SELECT {cols} FROM {self._table(table)} "
+                f"WHERE {quote(date_column)} BETWEEN ? AND ? GROUP BY {cols} HAVING count(*) > 1)",
+                [start, end],
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def count_period(self, table: TableRef, date_column: str, start: date, end: date) -> int:
+        if self.table_columns(table) is None:
+            return 0
+        with self._con(read_only=True) as con:
+            row = con.execute(
+                f"SELECT count(*) AS n FROM {self._table(table)} "
+                f"WHERE {quote(date_column)} BETWEEN ? AND ?",
+                [start, end],
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def delete_period(self, table: TableRef, date_column: str, start: date, end: date) -> int:
+        with self._con() as con:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                row = con.execute(
+                    f"DELETE FROM {self._table(table)} WHERE {quote(date_column)} BETWEEN ? AND ?",
+                    [start, end],
+                ).fetchone()
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                con.execute("ROLLBACK")
+                raise WarehouseError(_explain(exc, table)) from None
+        return int(row[0]) if row else 0
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_size, st.st_mtime_ns
+
+
+def _explain(exc: Any, table: TableRef) -> str:
+    text = str(exc).splitlines()[0]
+    if "does not exist" in text and "Table" in text:
+        return (f"table {table.name} does not exist in the local database; set "
+                "load.create_table: true in the config or create it")
+    return f"local COPY into {table.name} failed: {text}"
