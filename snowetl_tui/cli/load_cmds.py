@@ -29,9 +29,12 @@ _SYMBOL = {"succeeded": "✓", "validated": "✓", "failed": "✗", "refused": "
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
 @click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: cores).")
 @click.option("--chunk-size", default="64MB", show_default=True, help="Bytes per chunk.")
+@click.option("--part-size", help="Compressed part size for staged loads (default: the "
+              "config's load.part_size_mb).")
 @pass_app
 def load_cmd(app: AppContext, files: tuple[str, ...], target: str | None, replace: bool,
-             dry_run: bool, as_json: bool, workers: int | None, chunk_size: str) -> None:
+             dry_run: bool, as_json: bool, workers: int | None, chunk_size: str,
+             part_size: str | None) -> None:
     """Validate FILES and load them into their tables, exactly once.
 
     A file already loaded into its table is refused (exit 1) unless --replace. Exit 0 when
@@ -53,7 +56,7 @@ def load_cmd(app: AppContext, files: tuple[str, ...], target: str | None, replac
             try:
                 res = loader.load(Path(file), LoadOptions(
                     replace=replace, dry_run=dry_run, target=target, workers=workers,
-                    chunk_size=size))
+                    chunk_size=size, part_bytes=parse_size(part_size) if part_size else None))
             except SnowetlError as exc:
                 for line in str(exc).splitlines():
                     click.echo(f"snowetl-tui: error: {line}", err=True)
@@ -182,4 +185,5 @@ def can_ask() -> bool:
 def _warehouse(ws: Any, target: str, entries: list[Any]) -> Warehouse:
     from snowetl_tui.load.pipeline import default_warehouse_factory
 
-    return default_warehouse_factory(ws)(target, entries[0] if entries else None)
+    return default_warehouse_factory(ws, ConfigRegistry.load(ws))(
+        target, entries[0] if entries else None)

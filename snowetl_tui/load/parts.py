@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from snowetl_tui.errors import SnowetlError
+from snowetl_tui.faults import fault_point
 from snowetl_tui.load.ledger import Ledger, PartRecord
 from snowetl_tui.validate.worker import ChunkOutcome
 from snowetl_tui.warehouse.base import PartToCopy
@@ -121,6 +122,7 @@ class PartAssembler:
         self.ledger.put_part(PartRecord(self.load_id, no, part.name, str(part.path), size,
                                         part.rows, "staged"))
         part.path.unlink(missing_ok=True)  # uploaded: free the spool
+        fault_point("staged")  # crash tests: some parts staged, the rest not
 
     def finish(self) -> list[PartToCopy]:
         """Close the last part and wait for every upload; re-raises an upload failure."""

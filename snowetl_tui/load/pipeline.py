@@ -61,6 +61,7 @@ class LoadOptions:
     job_id: str | None = None
     workers: int | None = None
     chunk_size: int = 64 << 20
+    part_bytes: int | None = None  # override of the config's load.part_size_mb
 
 
 @dataclass
@@ -123,17 +124,27 @@ WarehouseFactory = Callable[[str, Entry], Warehouse]
 Emit = Callable[[str, dict[str, Any]], None]
 
 
-def default_warehouse_factory(ws: Workspace) -> WarehouseFactory:
-    """``local`` → the workspace's DuckDB; any other name → a Snowflake connection."""
+def default_warehouse_factory(
+    ws: Workspace, registry: ConfigRegistry | None = None, *, tag: str | None = None
+) -> WarehouseFactory:
+    """``local`` → the workspace's DuckDB; ``config:<file>`` → the legacy inline connection of
+    that config; any other name → that connection of Snowflake's connections.toml."""
 
-    def make(target: str, entry: Entry) -> Warehouse:
+    def make(target: str, entry: Entry | None) -> Warehouse:
         if target == "local":
             from snowetl_tui.warehouse.duckdb_local import DuckDBWarehouse
 
             return DuckDBWarehouse(ws.local_db_path)
         from snowetl_tui.warehouse.snowflake import connect_snowflake
 
-        return connect_snowflake(target, connections_path=ws.connections_path)
+        inline = None
+        if target.startswith("config:") and registry is not None:
+            for cfg in registry.configs:
+                if cfg.model.snowflake is not None and entry is not None and \
+                        cfg.path == entry.config_path:
+                    inline = cfg.model.snowflake.model_dump(by_alias=True, exclude_none=True)
+        return connect_snowflake(target, connections_path=ws.connections_path, inline=inline,
+                                 tag=tag)
 
     return make
 
@@ -155,7 +166,7 @@ class Loader:
         self.ws = workspace
         self.registry = registry
         self.executor = executor
-        self.factory = warehouse_factory or default_warehouse_factory(workspace)
+        self.factory = warehouse_factory or default_warehouse_factory(workspace, registry)
         self.emit = emit or (lambda kind, data: None)
         self.cancel = cancel
         self.sleep = sleep
@@ -256,7 +267,7 @@ class Loader:
                 warehouse = wh
                 assembler = PartAssembler(
                     load_id=rec.load_id, spool=spool, suffix=".tsv" + compress.suffix,
-                    part_bytes=cfg.part_size_mb << 20, ledger=self.ledger,
+                    part_bytes=opts.part_bytes or cfg.part_size_mb << 20, ledger=self.ledger,
                     stage=lambda part: warehouse.stage_part(rec.load_id, part),
                     already_staged=already,
                 )
@@ -268,8 +279,6 @@ class Loader:
                     fault_point("read")
                 if assembler is not None:
                     assembler.add(outcome)
-                    if len(assembler.parts) == 2:
-                        fault_point("staged")
 
             def progress(p: Progress) -> None:
                 self.emit("progress", {"step": "read", "bytes": p.bytes_done,

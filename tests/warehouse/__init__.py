@@ -1,0 +1,1 @@
+"""Warehouse adapter tests (Snowflake adapter against a local fakesnow server)."""
