@@ -39,6 +39,7 @@ from snowetl_tui.warehouse.identifiers import quote
 
 MARKER_TABLE = "_snowetl_loads"
 LOCK_WAIT_SECONDS = 30.0
+MEMORY_LIMIT = "256MB"
 
 
 def duck_type(canonical: str) -> str:
@@ -99,6 +100,10 @@ class DuckDBWarehouse:
                     ) from None
                 time.sleep(0.2)
         try:
+            # bounded memory whatever the file size (DuckDB spills to disk beyond it), and no
+            # progress bar written to a daemon's stdout
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            con.execute("SET enable_progress_bar = false")
             yield con
         finally:
             con.close()
