@@ -132,7 +132,7 @@ def test_row_and_aggregate_rules(ws, run_cli):
     lines = ["ID\tD\tAMOUNT", "1\t2024-03-01\t5.00", "2\t2024-03-02\t-1.00",
              "3\t2024-03-03\t2000.00", "4\t2024-03-04\t\t"]
     f = ws / "f_20240301-20240304.tsv"
-    f.write_text("\n".join(lines[:4] + ["4\t2024-03-04\t"]) + "\n")
+    f.write_text("\n".join([*lines[:4], "4\t2024-03-04\t"]) + "\n")
     code, c = checks(run_cli, ws, f)
     assert code == 1
     assert c["rule:positive"]["status"] == "FAIL" and c["rule:positive"]["count"] == 1
@@ -176,7 +176,7 @@ def test_csv_quoting_embedded_newlines_and_unbalanced_quotes(ws, run_cli, chunk)
     (ws / "configs" / "o.json").write_text(json.dumps(cfg))
     rows = ["ID,D,NOTE"]
     for i, d in enumerate(days(date(2024, 2, 1), date(2024, 2, 29)), 1):
-        note = f'"line one\nline ""two"", with comma"' if i % 3 == 0 else f"plain {i}"
+        note = '"line one\nline ""two"", with comma"' if i % 3 == 0 else f"plain {i}"
         rows.append(f"{i},{d.isoformat()},{note}")
     f = ws / "o_2024-02.csv"
     f.write_text("\n".join(rows) + "\n")
