@@ -100,9 +100,12 @@ class DuckDBWarehouse:
                     ) from None
                 time.sleep(0.2)
         try:
-            # bounded memory whatever the file size (DuckDB spills to disk beyond it), and no
-            # progress bar written to a daemon's stdout
+            # Bounded memory whatever the file size (DuckDB spills to disk beyond it); row order
+            # in a table means nothing, and dropping it lets the insert run on every core
+            # (measured on a 1 GB demo file: 56 → 112 MB/s at the same 256 MB limit); no
+            # progress bar written to a daemon's stdout.
             con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            con.execute("SET preserve_insertion_order = false")
             con.execute("SET enable_progress_bar = false")
             yield con
         finally:

@@ -202,3 +202,22 @@ def test_sigkill_at_each_step_then_rerun(sf, point):
     parts = Ledger(ws / ".snowetl" / "store.sqlite").parts(loads[0].load_id)
     assert parts and all(p.state == "staged" for p in parts)
     assert sum(p.rows for p in parts) == data_rows(ws / JAN)
+
+
+def test_spool_full_fails_cleanly(sf, run_cli, monkeypatch):
+    import errno
+
+    from snowetl_tui.load import parts
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(parts.shutil, "copyfileobj", full)
+    ws = sf["ws"]
+    res = run_cli("--workspace", str(ws), "load", str(ws / JAN), "--json", "--part-size", "64KB",
+                  "--chunk-size", "32KB")
+    assert res.code == 1
+    [r] = res.json()
+    assert r["state"] == "failed" and "spool" in r["error"] and "is full" in r["error"]
+    assert "Traceback" not in res.out + res.err
+    assert month_rows(sf) == {}
