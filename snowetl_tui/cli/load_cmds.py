@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from rich.table import Table
 
 from snowetl_tui.cli.common import AppContext, console, emit_json, pass_app
 from snowetl_tui.cli.validate_cmds import parse_size
-from snowetl_tui.config.patterns import PeriodError, parse_period
+from snowetl_tui.config.patterns import Period, PeriodError, parse_period
 from snowetl_tui.config.registry import ConfigRegistry
 from snowetl_tui.errors import EXIT_FAILED, EXIT_OK, InputError, SnowetlError
 from snowetl_tui.load.ledger import Ledger
@@ -111,13 +112,23 @@ def tables_cmd(app: AppContext, as_json: bool, show_all: bool) -> None:
         click.echo("nothing loaded yet")
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
-    for col in ("TARGET", "TABLE", "PERIOD", "ROWS", "FILE", "LOADED AT", "STATE"):
-        table.add_column(col, justify="right" if col == "ROWS" else "left")
+    cols = ["TARGET", "TABLE", "PERIOD", "ROWS", "LOADED (UTC)"]
+    if show_all:
+        cols.append("STATE")
+    for col in cols:
+        table.add_column(col, justify="right" if col == "ROWS" else "left",
+                         no_wrap=col not in ("TABLE", "TARGET"), overflow="fold")
+    table.add_column("FILE", overflow="fold", min_width=24)
     for i in items:
-        period = (f"{i['period_start']}..{i['period_end']}" if i["period_start"] else "-")
-        table.add_row(i["target"], i["table"], period, f"{i['rows'] or 0:,}",
-                      Path(i["file"]).name, (i["loaded_at"] or "")[:19].replace("T", " "),
-                      i["state"])
+        period = "-"
+        if i["period_start"]:
+            period = Period(date.fromisoformat(i["period_start"]),
+                            date.fromisoformat(i["period_end"])).label()
+        row = [i["target"], i["table"], period, f"{i['rows'] or 0:,}",
+               (i["loaded_at"] or "")[:16].replace("T", " ")]
+        if show_all:
+            row.append(i["state"])
+        table.add_row(*row, Path(i["file"]).name)
     console().print(table)
 
 
