@@ -9,6 +9,7 @@ import click
 from snowetl_tui import __version__
 from snowetl_tui.cli.common import AppContext, run_guarded
 from snowetl_tui.cli.config_cmds import config_group
+from snowetl_tui.cli.engine_cmds import ENGINE_COMMANDS
 from snowetl_tui.cli.load_cmds import delete_cmd, load_cmd, tables_cmd
 from snowetl_tui.cli.validate_cmds import validate_cmd
 from snowetl_tui.cli.workspace_cmds import demo_cmd, locate_cmd, match_cmd
@@ -57,6 +58,8 @@ cli.add_command(validate_cmd)
 cli.add_command(load_cmd)
 cli.add_command(tables_cmd)
 cli.add_command(delete_cmd)
+for _engine_cmd in ENGINE_COMMANDS:
+    cli.add_command(_engine_cmd)
 
 
 def main() -> None:
