@@ -131,4 +131,7 @@ def demo_cmd(app: AppContext, directory: str | None, size_mb: float, seed: int) 
     for f in manifest.files:
         out.print(f"  data:   {f.path.relative_to(manifest.workspace)}  "
                   f"({f.bytes / 1e6:.1f} MB, {f.rows:,} rows)")
-    out.print(f"Next: snowetl-tui --workspace {manifest.workspace} match")
+    data = manifest.workspace / "data"
+    out.print("Next:")
+    out.print(f"  snowetl-tui --workspace {manifest.workspace} validate {data}/*")
+    out.print(f"  snowetl-tui --workspace {manifest.workspace} load {data}/*")

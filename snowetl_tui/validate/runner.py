@@ -511,7 +511,7 @@ def _build_report(
         examples = sorted(((o, n) for r in res for o, n in r.field_count_examples))[:MAX_EXAMPLES]
         checks.append(Check(
             "field_count", "FAIL", bad,
-            f"{bad:,} rows do not have {spec.ncols} fields",
+            f"{bad:,} {'row does' if bad == 1 else 'rows do'} not have {spec.ncols} fields",
             [_ex(lines, o, detail=f"{n} fields, expected {spec.ncols}") for o, n in examples],
         ))
     else:
@@ -520,7 +520,7 @@ def _build_report(
         uq = sum(r.unbalanced_quotes for r in res)
         ex = sorted(o for r in res for o in r.unbalanced_quote_examples)[:MAX_EXAMPLES]
         checks.append(
-            Check("quotes", "FAIL", uq, f"{uq:,} rows with unbalanced or stray quotes",
+            Check("quotes", "FAIL", uq, f"{uq:,} {'row' if uq == 1 else 'rows'} with unbalanced or stray quotes",
                   [_ex(lines, o) for o in ex])
             if uq else Check("quotes", "PASS", 0, "quoting is balanced")
         )
@@ -709,7 +709,8 @@ def _rule_checks(plan: Plan, ordered: list[ChunkOutcome], lines: _Lines) -> list
         n = sum(o.rule_counts.get(rule.name, 0) for o in ordered)
         ex = sorted(e for o in ordered for e in o.rule_examples.get(rule.name, []))[:MAX_EXAMPLES]
         status = _STATUS[severity[rule.name]] if n else "PASS"
-        msg = f"{n:,} rows violate {rule.sql}" if n else f"every row satisfies {rule.sql}"
+        msg = (f"{n:,} {'row violates' if n == 1 else 'rows violate'} {rule.sql}" if n
+               else f"every row satisfies {rule.sql}")
         out.append(Check(f"rule:{rule.name}", status, n, msg,
                          [_ex(lines, o, v) for o, v in ex]))
     for name, sql, sev, lo, hi in plan.aggregate_rules:
