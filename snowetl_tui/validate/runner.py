@@ -520,7 +520,8 @@ def _build_report(
         uq = sum(r.unbalanced_quotes for r in res)
         ex = sorted(o for r in res for o in r.unbalanced_quote_examples)[:MAX_EXAMPLES]
         checks.append(
-            Check("quotes", "FAIL", uq, f"{uq:,} {'row' if uq == 1 else 'rows'} with unbalanced or stray quotes",
+            Check("quotes", "FAIL", uq,
+                  f"{uq:,} {'row' if uq == 1 else 'rows'} with unbalanced or stray quotes",
                   [_ex(lines, o) for o in ex])
             if uq else Check("quotes", "PASS", 0, "quoting is balanced")
         )
