@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_validate import TreeRss, _csv_checks, make_file  # noqa: E402
+from bench_validate import TreeRss, _csv_checks, make_file
 
 
 def clean_file(directory: Path, size_gb: float) -> Path:

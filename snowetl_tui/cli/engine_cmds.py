@@ -196,16 +196,30 @@ def submit_cmd(app: AppContext, files: tuple[str, ...], validate_only: bool, rep
 
 async def _submit(ws: Workspace, args: dict[str, Any], *, wait: bool,
                   quiet: bool) -> list[dict[str, Any]]:
+    return await run_jobs(ws, "submit", args, wait=wait, quiet=quiet)
+
+
+async def run_jobs(ws: Workspace, op: str, args: dict[str, Any], *, wait: bool,
+                   quiet: bool) -> list[dict[str, Any]]:
+    """Send ``op`` (``submit`` or ``delete_period``) and, with ``wait``, follow its jobs.
+
+    The subscription is made before the command is sent, so no state change of the new jobs
+    can slip between the reply and the first delta. Progress lines go to stderr (stdout stays
+    for the result); ``quiet`` (``--json``) suppresses them.
+    """
     async with EngineClient(ws) as client:
         if wait:
             await client.subscribe()
-        jobs = await client.request("submit", **args)
+        reply = await client.request(op, **args)
+        jobs = list(reply) if isinstance(reply, list) else [reply]
         if not wait:
-            return list(jobs)
+            return jobs
         ids = [j["id"] for j in jobs]
         out = console(stderr=True)
         shown: dict[str, tuple[str, str | None]] = {}
         last_print: dict[str, float] = {}
+        if all(client.jobs.get(j, {}).get("state") in FINAL for j in ids):
+            return [client.jobs[j] for j in ids]
         async for _msg in client.events():
             for jid in ids:
                 job = client.jobs.get(jid)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,11 +14,10 @@ from rich.table import Table
 
 from snowetl_tui.cli.common import AppContext, console, emit_json, pass_app
 from snowetl_tui.cli.validate_cmds import parse_size
-from snowetl_tui.config.patterns import Period, PeriodError, parse_period
+from snowetl_tui.config.patterns import Period
 from snowetl_tui.config.registry import ConfigRegistry
 from snowetl_tui.errors import EXIT_FAILED, EXIT_OK, InputError, SnowetlError
 from snowetl_tui.load.ledger import Ledger
-from snowetl_tui.warehouse.base import TableRef, Warehouse
 
 _SYMBOL = {"succeeded": "✓", "validated": "✓", "failed": "✗", "refused": "✗", "cancelled": "✗"}
 
@@ -27,20 +28,62 @@ _SYMBOL = {"succeeded": "✓", "validated": "✓", "failed": "✗", "refused": "
 @click.option("--replace", is_flag=True,
               help="Replace the file's period: delete it and copy, in one transaction.")
 @click.option("--dry-run", is_flag=True, help="Validate and plan only; load nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per file.")
-@click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: cores).")
-@click.option("--chunk-size", default="64MB", show_default=True, help="Bytes per chunk.")
+@click.option("--wait", is_flag=True,
+              help="Follow the engine's jobs and exit with their result (0 all loaded, 1 not).")
+@click.option("--foreground", is_flag=True,
+              help="Run in this process, without the engine (cron/CI with no daemon); waits.")
+@click.option("--priority", type=int, default=0, show_default=True,
+              help="Engine jobs: higher runs first; FIFO within a priority.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print one JSON object per file (without --wait: the queued jobs).")
+@click.option("--workers", type=click.IntRange(1, 256),
+              help="Worker processes with --foreground (default: cores; the engine uses its "
+              "[engine] workers setting).")
+@click.option("--chunk-size", help="Bytes per chunk (default: 64MB, or the engine's "
+              "chunk_size_mb setting).")
 @click.option("--part-size", help="Compressed part size for staged loads (default: the "
               "config's load.part_size_mb).")
 @pass_app
 def load_cmd(app: AppContext, files: tuple[str, ...], target: str | None, replace: bool,
-             dry_run: bool, as_json: bool, workers: int | None, chunk_size: str,
-             part_size: str | None) -> None:
+             dry_run: bool, wait: bool, foreground: bool, priority: int, as_json: bool,
+             workers: int | None, chunk_size: str | None, part_size: str | None) -> None:
     """Validate FILES and load them into their tables, exactly once.
 
-    A file already loaded into its table is refused (exit 1) unless --replace. Exit 0 when
-    every file loaded, 1 when one failed or was refused, 2 on input or config errors.
+    By default the files become jobs of the workspace's engine (started if needed), which
+    keeps running after this command exits: without --wait the job ids are printed and the
+    exit code is 0. With --wait (or --foreground) the exit code is 0 when every file loaded,
+    1 when one failed or was refused, 2 on input or config errors. A file already loaded into
+    its table is refused unless --replace.
     """
+    if foreground:
+        _load_foreground(app, files, target=target, replace=replace, dry_run=dry_run,
+                         as_json=as_json, workers=workers, chunk_size=chunk_size or "64MB",
+                         part_size=part_size)
+        return
+    _load_via_engine(app, files, target=target, replace=replace, dry_run=dry_run, wait=wait,
+                     priority=priority, as_json=as_json, chunk_size=chunk_size,
+                     part_size=part_size)
+
+
+def _print_result(out: Any, res: dict[str, Any]) -> None:
+    mark = _SYMBOL.get(res["state"], "?")
+    file = res["file"]
+    if res["state"] == "succeeded":
+        job = f", job {res['job_id']}" if res.get("job_id") else ""
+        out.print(f"{mark} {file}: loaded {res['rows_loaded'] or 0:,} rows into {res['table']} "
+                  f"on {res['target']} in {res.get('seconds') or 0:.1f} s (load "
+                  f"{res['load_id']}{job})")
+    elif res["state"] == "validated":
+        out.print(f"{mark} {file}: valid, {res['rows_validated'] or 0:,} rows would be "
+                  f"loaded into {res['table']} on {res['target']} (dry run)")
+    else:
+        out.print(f"{mark} {file}: {res['state']}: {res['error']}")
+
+
+def _load_foreground(app: AppContext, files: tuple[str, ...], *, target: str | None,
+                     replace: bool, dry_run: bool, as_json: bool, workers: int | None,
+                     chunk_size: str, part_size: str | None) -> None:
+    """The pipeline in this process: what cron/CI use where no engine may run."""
     from snowetl_tui.load.pipeline import Loader, LoadOptions
     from snowetl_tui.validate.runner import default_executor
 
@@ -67,20 +110,87 @@ def load_cmd(app: AppContext, files: tuple[str, ...], target: str | None, replac
             if res.state not in ("succeeded", "validated"):
                 worst = max(worst, EXIT_FAILED)
             if not as_json:
-                mark = _SYMBOL.get(res.state, "?")
-                if res.state == "succeeded":
-                    out.print(f"{mark} {file}: loaded {res.rows_loaded:,} rows into {res.table} "
-                              f"on {res.target} in {res.seconds:.1f} s (load {res.load_id})")
-                elif res.state == "validated":
-                    out.print(f"{mark} {file}: valid, {res.rows_validated:,} rows would be "
-                              f"loaded into {res.table} on {res.target} (dry run)")
-                else:
-                    out.print(f"{mark} {file}: {res.state}: {res.error}")
+                _print_result(out, {**res.as_dict(), "file": file})
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     if as_json:
         emit_json(results)
     raise SystemExit(worst)
+
+
+def _load_via_engine(app: AppContext, files: tuple[str, ...], *, target: str | None,
+                     replace: bool, dry_run: bool, wait: bool, priority: int, as_json: bool,
+                     chunk_size: str | None, part_size: str | None) -> None:
+    import asyncio
+
+    from snowetl_tui.cli.engine_cmds import job_item, run_jobs
+
+    ws = app.workspace
+    args: dict[str, Any] = {
+        "files": [str(Path(f).expanduser().resolve()) for f in files],
+        "kind": "validate" if dry_run else "load", "replace": replace, "target": target,
+        "priority": priority,
+    }
+    if chunk_size:
+        args["chunk_size"] = parse_size(chunk_size)
+    if part_size:
+        args["part_bytes"] = parse_size(part_size)
+    jobs = asyncio.run(run_jobs(ws, "submit", args, wait=wait, quiet=as_json))
+    if not wait:
+        if as_json:
+            emit_json([job_item(j) for j in jobs])
+        else:
+            for j in jobs:
+                click.echo(f"queued {j['id']}: {j['kind']} {j['file']} → {j['table']} on "
+                           f"{j['target']}")
+        raise SystemExit(EXIT_OK)
+    results = [job_result(j) for j in jobs]
+    if as_json:
+        emit_json(results)
+    else:
+        out = console()
+        for res in results:
+            _print_result(out, res)
+    ok = all(r["state"] in ("succeeded", "validated") for r in results)
+    raise SystemExit(EXIT_OK if ok else EXIT_FAILED)
+
+
+#: The keys of ``LoadResult.as_dict`` in their order: ``load --wait --json`` prints the same
+#: objects as ``load --foreground --json``, plus the job's id.
+RESULT_KEYS = ("file", "table", "target", "state", "rows_validated", "rows_loaded", "load_id",
+               "query_id", "parts", "seconds", "steps", "report", "error")
+
+
+def job_result(job: dict[str, Any]) -> dict[str, Any]:
+    """A finished load/validate job as the foreground load's per-file result.
+
+    The engine keeps the validation report out of the job (it would ride along in every
+    snapshot) and writes it next to the job's log; it is read back here. A job that ended
+    without a pipeline result (cancelled while queued, input gone) gets one built from the job.
+    """
+    data = dict(job.get("result") or {})
+    report = None
+    report_path = data.get("report_path")
+    if report_path:
+        with contextlib.suppress(OSError, ValueError):
+            report = json.loads(Path(report_path).read_text(encoding="utf-8"))
+    state = data.get("state")
+    if state is None or (job["state"] == "cancelled" and state not in ("cancelled",)):
+        state = {"succeeded": "validated" if job["kind"] == "validate" else "succeeded"}.get(
+            job["state"], job["state"])
+    out: dict[str, Any] = {
+        "file": data.get("file") or job.get("file"), "table": data.get("table") or job.get(
+            "table"), "target": data.get("target") or job.get("target"), "state": state,
+        "rows_validated": data.get("rows_validated"), "rows_loaded": data.get("rows_loaded"),
+        "load_id": data.get("load_id"), "query_id": data.get("query_id"),
+        "parts": data.get("parts", 0), "seconds": data.get("seconds", 0.0),
+        "steps": data.get("steps", {}), "report": report,
+        "error": data.get("error") or job.get("error"),
+    }
+    out["job_id"] = job["id"]
+    if report_path:
+        out["report_path"] = report_path
+    return out
 
 
 @click.command("tables")
@@ -139,62 +249,62 @@ def tables_cmd(app: AppContext, as_json: bool, show_all: bool) -> None:
 @click.option("--target", help="Connection name (default: the table's config target).")
 @click.option("--date-column", help="Period column (default: from the table's config).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@click.option("--foreground", is_flag=True,
+              help="Delete from this process instead of through the engine.")
 @click.option("--json", "as_json", is_flag=True, help="Print the outcome as JSON.")
 @pass_app
 def delete_cmd(app: AppContext, table_name: str, period: str, target: str | None,
-               date_column: str | None, yes: bool, as_json: bool) -> None:
-    """Delete one period of a table, in one transaction, after showing how many rows go."""
+               date_column: str | None, yes: bool, foreground: bool, as_json: bool) -> None:
+    """Delete one period of a table, in one transaction, after showing how many rows go.
+
+    The question is asked here (default No); the delete itself runs as an engine job (so it
+    never overlaps a load of the same target, and it is in `jobs`), or with --foreground in
+    this process. Either way the ledger and the audit record it.
+    """
+    from snowetl_tui.load.delete import count_rows, resolve_delete, run_delete
+
     ws = app.workspace.ensure()
-    try:
-        p = parse_period(period)
-    except PeriodError as exc:
-        raise InputError(f"--period: {exc}") from None
     registry = ConfigRegistry.load(ws)
-    entries = [e for e in registry.entries if e.table.upper() == table_name.upper()
-               and (target is None or e.target == target)]
-    if date_column is None:
-        cols = {e.spec.date_column for e in entries if e.spec.date_column}
-        if len(cols) != 1:
-            raise InputError(
-                f"no config gives the date column of {table_name}"
-                + (f" ({', '.join(sorted(cols))} disagree)" if cols else "")
-                + "; pass --date-column"
-            )
-        date_column = cols.pop()
-    target = target or (entries[0].target if entries else "local")
-    wh = _warehouse(ws, target, entries)
-    table = TableRef(table_name)
-    try:
-        n = wh.count_period(table, date_column, p.start, p.end)
-        if not yes:
-            if not can_ask():
-                raise InputError("refusing to delete without --yes (no terminal to ask)")
-            if not click.confirm(
-                f"Delete {n:,} rows of {table_name} for {p.label()} on {target}?", default=False
-            ):
-                click.echo("nothing deleted")
-                raise SystemExit(EXIT_FAILED)
-        deleted = wh.delete_period(table, date_column, p.start, p.end)
-    finally:
-        wh.close()
-    ledger = Ledger(ws.store_path)
-    ledger.mark_period_deleted(target, table_name, p.start.isoformat(), p.end.isoformat())
-    ledger.audit("delete", target=target, table=table_name, period=p.label(), rows=deleted,
-                 detail={"date_column": date_column, "rows_counted": n})
-    if as_json:
-        emit_json({"table": table_name, "target": target, "period_start": p.start.isoformat(),
-                   "period_end": p.end.isoformat(), "rows_deleted": deleted})
+    req = resolve_delete(registry, table_name, period, target, date_column)
+    if not yes:
+        if not can_ask():
+            raise InputError("refusing to delete without --yes (no terminal to ask)")
+        n = count_rows(ws, registry, req)
+        if not click.confirm(f"Delete {n:,} rows of {req.table} for {req.period.label()} on "
+                             f"{req.target}?", default=False):
+            click.echo("nothing deleted")
+            raise SystemExit(EXIT_FAILED)
+    if foreground:
+        data = run_delete(ws, registry, req)
     else:
-        console().print(f"✓ deleted {deleted:,} rows of {table_name} for {p.label()} on {target}")
+        data = _delete_via_engine(app, req, quiet=as_json)
+    if as_json:
+        emit_json({k: data[k] for k in ("table", "target", "period_start", "period_end",
+                                        "rows_deleted")} | {"job_id": data.get("job_id")})
+    else:
+        console().print(f"✓ deleted {data['rows_deleted']:,} rows of {req.table} for "
+                        f"{req.period.label()} on {req.target}")
+
+
+def _delete_via_engine(app: AppContext, req: Any, *, quiet: bool) -> dict[str, Any]:
+    import asyncio
+
+    from snowetl_tui.cli.engine_cmds import run_jobs
+
+    args = {"table": req.table, "period": req.period_text, "target": req.target,
+            "date_column": req.date_column}
+    [job] = asyncio.run(run_jobs(app.workspace, "delete_period", args, wait=True, quiet=quiet))
+    if job["state"] != "succeeded" or not job.get("result"):
+        raise DeleteFailed(f"delete job {job['id']} {job['state']}: {job.get('error') or '?'}")
+    return {**job["result"], "job_id": job["id"]}
+
+
+class DeleteFailed(SnowetlError):
+    """The engine ran the delete and it failed or was cancelled (exit 1, one line)."""
+
+    exit_code = EXIT_FAILED
 
 
 def can_ask() -> bool:
     """Whether a confirmation can be asked (a person at a terminal)."""
     return sys.stdin.isatty()
-
-
-def _warehouse(ws: Any, target: str, entries: list[Any]) -> Warehouse:
-    from snowetl_tui.load.pipeline import default_warehouse_factory
-
-    return default_warehouse_factory(ws, ConfigRegistry.load(ws))(
-        target, entries[0] if entries else None)

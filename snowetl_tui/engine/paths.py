@@ -90,6 +90,25 @@ def clean_stale(ws: Workspace) -> list[str]:
     return removed
 
 
+def settings_section(ws: Workspace, name: str) -> dict[str, Any]:
+    """One ``[name]`` table of the workspace's ``snowetl.toml`` (empty when absent).
+
+    ``[engine]``, ``[notify]`` and ``[metrics]`` are read by different modules; each validates
+    its own keys, and a file that does not parse is reported the same way by all of them.
+    """
+    path = ws.settings_path
+    if not path.exists():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"{path}: cannot read settings: {exc}") from None
+    section: Any = data.get(name, {})
+    if not isinstance(section, dict):
+        raise InputError(f"{path}: [{name}] must be a table")
+    return section
+
+
 @dataclass
 class EngineSettings:
     """``[engine]`` of the workspace's ``snowetl.toml``; defaults suit a 2-core box.
@@ -108,15 +127,7 @@ class EngineSettings:
     @classmethod
     def load(cls, ws: Workspace) -> EngineSettings:
         path = ws.settings_path
-        if not path.exists():
-            return cls()
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise InputError(f"{path}: cannot read settings: {exc}") from None
-        section: Any = data.get("engine", {})
-        if not isinstance(section, dict):
-            raise InputError(f"{path}: [engine] must be a table")
+        section = settings_section(ws, "engine")
         known = {f.name: f for f in fields(cls)}
         values: dict[str, Any] = {}
         for key, value in section.items():

@@ -41,6 +41,7 @@ from typing import Any
 from snowetl_tui import __version__
 from snowetl_tui.engine import protocol
 from snowetl_tui.engine.joblog import JobLog, apply_retention
+from snowetl_tui.engine.metrics import Metrics, MetricsSettings
 from snowetl_tui.engine.model import (
     CANCELLED,
     FAILED,
@@ -53,6 +54,7 @@ from snowetl_tui.engine.model import (
     new_job_id,
     now_iso,
 )
+from snowetl_tui.engine.notify import Notifier, NotifySettings
 from snowetl_tui.engine.paths import EngineSettings
 from snowetl_tui.engine.store import JobStore
 from snowetl_tui.errors import InputError, SnowetlError
@@ -99,9 +101,16 @@ class Engine:
     """Jobs, their store, the scheduler; the socket server is a thin layer over this."""
 
     def __init__(self, ws: Workspace, settings: EngineSettings | None = None, *,
-                 executor_factory: Callable[[int | None], Executor] | None = None) -> None:
+                 executor_factory: Callable[[int | None], Executor] | None = None,
+                 notify: NotifySettings | None = None,
+                 metrics: MetricsSettings | None = None) -> None:
         self.ws = ws
         self.settings = settings or EngineSettings.load(ws)
+        # read at construction so a bad [notify]/[metrics] stops the engine at start, with the
+        # file and key in the message, instead of at the first job end
+        self.notifier = Notifier(ws, notify or NotifySettings.load(ws))
+        self.metrics_settings = metrics or MetricsSettings.load(ws)
+        self.metrics: Metrics | None = None
         self.store = JobStore(ws.store_path)
         self.jobs: dict[str, Job] = {}
         self.rt: dict[str, Runtime] = {}
@@ -137,7 +146,19 @@ class Engine:
                                   total_mb=self.settings.log_retention_mb, keep=keep)
         if removed:
             log.info("log retention removed %d old job log files", len(removed))
+        if self.metrics_settings.port:
+            self._start_metrics(self.metrics_settings.port)
         self._schedule()
+
+    def _start_metrics(self, port: int) -> None:
+        """Metrics are optional: an endpoint that cannot listen is logged, jobs still run."""
+        try:
+            self.metrics = Metrics(lambda: self.jobs.values())
+            bound = self.metrics.serve(port)
+            log.info("metrics on http://127.0.0.1:%d/metrics", bound)
+        except (OSError, ImportError) as exc:
+            log.error("metrics endpoint on 127.0.0.1:%d not started: %s", port, exc)
+            self.metrics = None
 
     @property
     def pool(self) -> Executor:
@@ -181,6 +202,9 @@ class Engine:
             handle.cancel()
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+        await asyncio.to_thread(self.notifier.close)
+        if self.metrics is not None:
+            self.metrics.close()
         self.store.close()
 
     # -- broadcast -----------------------------------------------------------------------------
@@ -238,6 +262,20 @@ class Engine:
                                 state=state)
         log.info("job %s %s", job.id, line)
         self._send(job)
+        if state in FINAL_STATES:
+            self._ended(job)
+
+    def _ended(self, job: Job) -> None:
+        """Metrics and notifications of a job end; neither may fail the state change."""
+        if self.metrics is not None:
+            try:
+                self.metrics.job_finished(job)
+            except Exception:
+                log.exception("metrics of job %s", job.id)
+        try:
+            self.notifier.job_ended(job.to_dict())
+        except Exception:
+            log.exception("notifications of job %s", job.id)
 
     def _joblog(self, job: Job) -> JobLog:
         jl = self.logs.get(job.id)
@@ -262,7 +300,7 @@ class Engine:
 
     def submit(self, files: Iterable[str], *, kind: str = "load", replace: bool = False,
                target: str | None = None, priority: int = 0,
-               chunk_size: int | None = None) -> list[Job]:
+               chunk_size: int | None = None, part_bytes: int | None = None) -> list[Job]:
         """Queue one job per file; all files are checked first, so it is all or nothing."""
         from snowetl_tui.config.registry import ConfigRegistry
 
@@ -286,6 +324,8 @@ class Engine:
             options: dict[str, Any] = {"replace": replace, "target": target}
             if chunk_size:
                 options["chunk_size"] = int(chunk_size)
+            if part_bytes:
+                options["part_bytes"] = int(part_bytes)
             jid = new_job_id()
             while jid in self.jobs or any(j.id == jid for j in planned):
                 jid = new_job_id()
@@ -295,14 +335,43 @@ class Engine:
                 log_path=str(self._joblog(Job(id=jid, kind=kind)).text_path),
             ))
         for job in planned:
-            self.jobs[job.id] = job
-            self.store.save(job)
-            self.store.event(job.id, "submitted", {"file": job.file, "options": job.options})
-            self._joblog(job).write("info", f"submitted: {job.kind} {job.file} → {job.table} on "
-                                    f"{job.target} (priority {job.priority})", event="submitted")
-            self._send(job)
+            self._queue(job, f"submitted: {job.kind} {job.file} → {job.table} on {job.target} "
+                        f"(priority {job.priority})")
         self._schedule()
         return planned
+
+    def _queue(self, job: Job, message: str) -> None:
+        self.jobs[job.id] = job
+        self.store.save(job)
+        self.store.event(job.id, "submitted", {"file": job.file, "options": job.options})
+        self._joblog(job).write("info", message, event="submitted")
+        self._send(job)
+
+    def delete_period(self, table: str, period: str, *, target: str | None = None,
+                      date_column: str | None = None, priority: int = 0) -> Job:
+        """Queue a ``delete`` job: one period of a table, in one warehouse transaction.
+
+        The arguments are resolved here, at submission, so a bad period or an unknown date
+        column is an immediate error for the client rather than a failed job. The job goes
+        through the scheduler like a load, so it never runs beside a load of the same target.
+        """
+        from snowetl_tui.config.registry import ConfigRegistry
+        from snowetl_tui.load.delete import resolve_delete
+
+        if self.draining:
+            raise SnowetlError("the engine is stopping; submit again once it has restarted")
+        req = resolve_delete(ConfigRegistry.load(self.ws), table, period, target, date_column)
+        jid = new_job_id()
+        while jid in self.jobs:
+            jid = new_job_id()
+        job = Job(id=jid, kind="delete", table=req.table, target=req.target,
+                  priority=int(priority),
+                  options={"period": req.period_text, "date_column": req.date_column},
+                  log_path=str(self._joblog(Job(id=jid, kind="delete")).text_path))
+        self._queue(job, f"submitted: delete {req.period.label()} of {req.table} on "
+                    f"{req.target} (date column {req.date_column})")
+        self._schedule()
+        return job
 
     def cancel(self, job_id: str) -> Job:
         job = self.job(job_id)
@@ -423,6 +492,9 @@ class Engine:
             return
         self._move(job, RUNNING, detail={"attempt": job.attempt})
         loop = asyncio.get_running_loop()
+        if job.kind == "delete":
+            await self._run_delete(job, rt, loop)
+            return
 
         def emit(kind: str, data: dict[str, Any]) -> None:
             # runs in the loader thread
@@ -438,7 +510,7 @@ class Engine:
             result = await asyncio.to_thread(loader.load, Path(job.file or ""), LoadOptions(
                 replace=bool(opts.get("replace")), dry_run=job.kind == "validate",
                 target=opts.get("target"), job_id=job.id, workers=self.settings.workers,
-                chunk_size=int(chunk)))
+                chunk_size=int(chunk), part_bytes=opts.get("part_bytes")))
         except Drained:
             job.recovered = True
             self._move(job, QUEUED, detail={"reason": "engine stopping; resumes on next start"})
@@ -450,6 +522,34 @@ class Engine:
             rt.log.write("error", "".join(traceback.format_exception(exc)))
             raise
         self._finish(job, rt, result)
+
+    async def _run_delete(self, job: Job, rt: Runtime, loop: asyncio.AbstractEventLoop) -> None:
+        from snowetl_tui.config.registry import ConfigRegistry
+        from snowetl_tui.load.delete import resolve_delete, run_delete
+
+        def emit(kind: str, data: dict[str, Any]) -> None:
+            if kind == "step":
+                self._gate(job, rt, loop, kind, data)
+            loop.call_soon_threadsafe(self._on_event, job, rt, kind, dict(data))
+
+        opts = job.options
+        try:
+            registry = ConfigRegistry.load(self.ws)
+            req = resolve_delete(registry, job.table or "", str(opts.get("period")),
+                                 job.target, opts.get("date_column"))
+            data = await asyncio.to_thread(run_delete, self.ws, registry, req, job_id=job.id,
+                                           cancel=rt.cancel, emit=emit)
+        except Drained:
+            job.recovered = True
+            self._move(job, QUEUED, detail={"reason": "engine stopping; runs on next start"})
+            return
+        except SnowetlError as exc:
+            self._move(job, CANCELLED if rt.cancel.is_set() else FAILED, error=str(exc))
+            return
+        job.result = data
+        job.rows = int(data["rows_deleted"])
+        job.recovered = False
+        self._move(job, SUCCEEDED)
 
     def _finish(self, job: Job, rt: Runtime, result: Any) -> None:
         data = result.as_dict()
@@ -521,6 +621,8 @@ class Engine:
             self._send(job)
         elif kind == "progress":
             job.record_progress(data)
+            if self.metrics is not None and data.get("step") == "read":
+                self.metrics.progress(job)
             now = time.monotonic()
             if now - rt.last_persist >= PERSIST_PROGRESS_S:
                 rt.last_persist = now

@@ -173,14 +173,30 @@ class Server:
             prio = msg.get("priority", 0)
             if not isinstance(prio, int) or isinstance(prio, bool):
                 raise InputError("submit: priority must be an integer")
+            sizes = {k: msg.get(k) for k in ("chunk_size", "part_bytes")}
+            for key, value in sizes.items():
+                if value is not None and (not isinstance(value, int) or isinstance(value, bool)
+                                          or value <= 0):
+                    raise InputError(f"submit: {key} must be a positive integer")
             jobs = e.submit(files, kind=str(kind), replace=bool(msg.get("replace")),
-                            target=msg.get("target") or None, priority=prio,
-                            chunk_size=msg.get("chunk_size"))
+                            target=msg.get("target") or None, priority=prio, **sizes)
             return [j.to_dict() for j in jobs]
         if op == "shutdown":
             e.request_stop(cancel=bool(msg.get("cancel")))
             return e.engine_info()
         if op == "delete_period":
-            raise InputError("delete_period is not available through the engine yet; use "
-                             "`snowetl-tui delete --table T --period P`")
+            args = {k: msg.get(k) for k in ("table", "period", "target", "date_column")}
+            for key in ("table", "period"):
+                if not isinstance(args[key], str) or not args[key]:
+                    raise InputError(f"delete_period: {key} is needed")
+            for key in ("target", "date_column"):
+                if args[key] is not None and not isinstance(args[key], str):
+                    raise InputError(f"delete_period: {key} must be a string")
+            prio = msg.get("priority", 0)
+            if not isinstance(prio, int) or isinstance(prio, bool):
+                raise InputError("delete_period: priority must be an integer")
+            return e.delete_period(str(args["table"]), str(args["period"]),
+                                   target=args["target"] or None,
+                                   date_column=args["date_column"] or None,
+                                   priority=prio).to_dict()
         raise InputError(f"unknown op {op!r}")

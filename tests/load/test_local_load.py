@@ -73,7 +73,7 @@ def data_rows(path: Path) -> int:
 
 
 def test_demo_end_to_end(demo: Path, run_cli):
-    res = run_cli("--workspace", str(demo), "load", *[str(demo / f) for f in
+    res = run_cli("--workspace", str(demo), "load", "--foreground", *[str(demo / f) for f in
                                                        (JAN, FEB, MAR, APR, MAY, ORDERS)],
                   "--json")
     assert res.code == 1  # three files are stopped before COPY
@@ -101,14 +101,14 @@ def test_demo_end_to_end(demo: Path, run_cli):
 
 def test_second_load_refused_and_replace_keeps_one_copy(demo: Path, run_cli):
     jan = str(demo / JAN)
-    assert run_cli("--workspace", str(demo), "load", jan).code == 0
-    res = run_cli("--workspace", str(demo), "load", jan, "--json")
+    assert run_cli("--workspace", str(demo), "load", "--foreground", jan).code == 0
+    res = run_cli("--workspace", str(demo), "load", "--foreground", jan, "--json")
     assert res.code == 1
     [r] = res.json()
     assert r["state"] == "refused" and "already loaded" in r["error"]
     assert "--replace" in r["error"]
     assert rows_by_month(demo) == {"2024-01": data_rows(demo / JAN)}
-    res = run_cli("--workspace", str(demo), "load", jan, "--replace", "--json")
+    res = run_cli("--workspace", str(demo), "load", "--foreground", jan, "--replace", "--json")
     assert res.code == 0, res.out
     assert rows_by_month(demo) == {"2024-01": data_rows(demo / JAN)}
     assert duplicates(demo) == 0
@@ -122,25 +122,28 @@ def test_second_load_refused_and_replace_keeps_one_copy(demo: Path, run_cli):
 
 def test_other_file_for_a_loaded_period_is_refused(demo: Path, run_cli):
     jan = demo / JAN
-    assert run_cli("--workspace", str(demo), "load", str(jan)).code == 0
+    assert run_cli("--workspace", str(demo), "load", "--foreground", str(jan)).code == 0
     other = demo / "other" / jan.name
     other.parent.mkdir()
     other.write_bytes(jan.read_bytes().replace(b"\n2024-01-31\t", b"\n2024-01-31\t", 1) + b"")
     # same content under another path: refused as the same file
-    res = run_cli("--workspace", str(demo), "load", str(other), "--json")
+    res = run_cli("--workspace", str(demo), "load", "--foreground", str(other), "--json")
     assert res.json()[0]["state"] == "refused"
 
 
 def test_dry_run_loads_nothing(demo: Path, run_cli):
-    res = run_cli("--workspace", str(demo), "load", str(demo / JAN), "--dry-run", "--json")
+    res = run_cli("--workspace", str(demo), "load", "--foreground", str(demo / JAN),
+                  "--dry-run", "--json")
     assert res.code == 0
     assert res.json()[0]["state"] == "validated"
     assert rows_by_month(demo) == {}
 
 
 def test_delete_period(demo: Path, run_cli):
-    assert run_cli("--workspace", str(demo), "load", str(demo / JAN), str(demo / MAY)).code == 0
-    res = run_cli("--workspace", str(demo), "delete", "--table", FACT, "--period", "2024-05",
+    assert run_cli("--workspace", str(demo), "load", "--foreground", str(demo / JAN),
+                   str(demo / MAY)).code == 0
+    res = run_cli("--workspace", str(demo), "delete", "--foreground", "--table", FACT,
+                  "--period", "2024-05",
                   "--yes", "--json")
     assert res.code == 0, res.err
     assert res.json()["rows_deleted"] == data_rows(demo / MAY)
@@ -148,17 +151,19 @@ def test_delete_period(demo: Path, run_cli):
     audit = Ledger(demo / ".snowetl" / "store.sqlite").audit_records()
     assert audit[-1]["action"] == "delete" and audit[-1]["rows"] == data_rows(demo / MAY)
     # the period can be loaded again after the delete
-    assert run_cli("--workspace", str(demo), "load", str(demo / MAY)).code == 0
+    assert run_cli("--workspace", str(demo), "load", "--foreground", str(demo / MAY)).code == 0
 
 
 def test_delete_asks_and_defaults_to_no(demo: Path, run_cli, monkeypatch):
-    assert run_cli("--workspace", str(demo), "load", str(demo / JAN)).code == 0
+    assert run_cli("--workspace", str(demo), "load", "--foreground", str(demo / JAN)).code == 0
     monkeypatch.setattr("snowetl_tui.cli.load_cmds.can_ask", lambda: True)
-    res = run_cli("--workspace", str(demo), "delete", "--table", FACT, "--period", "2024-01",
+    res = run_cli("--workspace", str(demo), "delete", "--foreground", "--table", FACT,
+                  "--period", "2024-01",
                   input="\n")
     assert "Delete" in res.out and "[y/N]" in res.out
     assert rows_by_month(demo) == {"2024-01": data_rows(demo / JAN)}
-    res = run_cli("--workspace", str(demo), "delete", "--table", FACT, "--period", "2024-13",
+    res = run_cli("--workspace", str(demo), "delete", "--foreground", "--table", FACT,
+                  "--period", "2024-13",
                   "--yes")
     assert res.code == 2 and "--period" in res.err
 
@@ -171,7 +176,7 @@ def test_missing_table_without_create_table(demo: Path, run_cli):
     cfg = _config(demo)
     cfg["files"][0]["load"]["create_table"] = False
     (demo / "configs" / "demo.json").write_text(json.dumps(cfg))
-    res = run_cli("--workspace", str(demo), "load", str(demo / JAN), "--json")
+    res = run_cli("--workspace", str(demo), "load", "--foreground", str(demo / JAN), "--json")
     assert res.code == 1
     err = res.json()[0]["error"]
     assert "does not exist" in err and "create_table" in err
@@ -182,7 +187,7 @@ def test_column_mismatch(demo: Path, run_cli):
     db = duckdb.connect(str(demo / ".snowetl" / "local.duckdb"))
     db.execute(f"create table {FACT} (BUSINESS_DATE date, SOMETHING varchar)")
     db.close()
-    res = run_cli("--workspace", str(demo), "load", str(demo / JAN), "--json")
+    res = run_cli("--workspace", str(demo), "load", "--foreground", str(demo / JAN), "--json")
     assert res.code == 1
     err = res.json()[0]["error"]
     assert "does not match" in err and "never altered" in err
@@ -216,7 +221,7 @@ KILL_POINTS = ["read", "copy_in_transaction", "copy_submitted", "copied", "clean
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_sigkill_then_rerun_loads_exactly_once(demo: Path, point: str):
     cmd = [sys.executable, "-m", "snowetl_tui", "--workspace", str(demo), "load",
-           str(demo / JAN), "--chunk-size", "20KB", "--workers", "2", "--json"]
+           "--foreground", str(demo / JAN), "--chunk-size", "20KB", "--workers", "2", "--json"]
     env = {**os.environ, "SNOWETL_FAULT": point}
     crashed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert crashed.returncode == -9, crashed.stderr

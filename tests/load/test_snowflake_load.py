@@ -99,7 +99,8 @@ def staged(sf: dict[str, Any]) -> list[str]:
 def test_load_stage_copy_reconcile(sf, run_cli):
     ws = sf["ws"]
     CONTROL.running_polls = 2  # the COPY is RUNNING for two polls before it succeeds
-    res = run_cli("--workspace", str(ws), "load", str(ws / JAN), str(ws / MAY), "--json",
+    res = run_cli("--workspace", str(ws), "load", "--foreground", str(ws / JAN), str(ws / MAY),
+                  "--json",
                   "--part-size", "64KB", "--chunk-size", "32KB")
     assert res.code == 0, res.out + res.err
     for r in res.json():
@@ -118,7 +119,7 @@ def test_load_stage_copy_reconcile(sf, run_cli):
 def test_async_copy_is_polled_through_a_running_phase(sf, run_cli):
     ws = sf["ws"]
     CONTROL.running_polls = 2
-    res = run_cli("--workspace", str(ws), "load", str(ws / JAN), "--json")
+    res = run_cli("--workspace", str(ws), "load", "--foreground", str(ws / JAN), "--json")
     assert res.code == 0, res.out + res.err
     [r] = res.json()
     assert r["state"] == "succeeded" and r["parts"] == 1
@@ -131,7 +132,8 @@ def test_async_copy_is_polled_through_a_running_phase(sf, run_cli):
 
 def test_second_load_refused_replace_keeps_one_copy(sf, run_cli):
     ws = sf["ws"]
-    args = ("--workspace", str(ws), "load", str(ws / JAN), "--json", "--part-size", "64KB",
+    args = ("--workspace", str(ws), "load", "--foreground", str(ws / JAN), "--json",
+            "--part-size", "64KB",
             "--chunk-size", "32KB")
     assert run_cli(*args).code == 0
     res = run_cli(*args)
@@ -144,7 +146,7 @@ def test_second_load_refused_replace_keeps_one_copy(sf, run_cli):
 
 def test_invalid_file_is_stopped_before_copy(sf, run_cli):
     ws = sf["ws"]
-    res = run_cli("--workspace", str(ws), "load", str(ws / FEB), "--json")
+    res = run_cli("--workspace", str(ws), "load", "--foreground", str(ws / FEB), "--json")
     assert res.code == 1
     [r] = res.json()
     assert r["state"] == "failed" and "calendar" in r["error"]
@@ -154,7 +156,8 @@ def test_invalid_file_is_stopped_before_copy(sf, run_cli):
 
 def test_unknown_connection_name(sf, run_cli):
     ws = sf["ws"]
-    res = run_cli("--workspace", str(ws), "load", str(ws / JAN), "--target", "nosuch",
+    res = run_cli("--workspace", str(ws), "load", "--foreground", str(ws / JAN), "--target",
+                  "nosuch",
                   "--json")
     assert res.code == 1
     err = res.json()[0]["error"]
@@ -172,7 +175,7 @@ def test_unreachable_account(sf, run_cli, monkeypatch):
 
     monkeypatch.setattr(pipeline.Loader, "_retry",
                         lambda self, fn, attempts=1: fn())  # no backoff waits in the test
-    res = run_cli("--workspace", str(ws), "load", str(ws / JAN), "--json")
+    res = run_cli("--workspace", str(ws), "load", "--foreground", str(ws / JAN), "--json")
     assert res.code == 1
     [r] = res.json()
     assert r["state"] == "failed" and "fake" in r["error"]
@@ -185,7 +188,8 @@ KILL_POINTS = ["read", "staged", "copy_submitted", "copied", "cleanup"]
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_sigkill_at_each_step_then_rerun(sf, point):
     ws = sf["ws"]
-    cmd = [sys.executable, "-m", "snowetl_tui", "--workspace", str(ws), "load", str(ws / JAN),
+    cmd = [sys.executable, "-m", "snowetl_tui", "--workspace", str(ws), "load", "--foreground",
+           str(ws / JAN),
            "--json", "--part-size", "64KB", "--chunk-size", "32KB", "--workers", "2"]
     env = {**os.environ, "SNOWETL_FAULT": point, "SNOWFLAKE_HOME": str(sf["home"])}
     crashed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=180)
@@ -214,7 +218,8 @@ def test_spool_full_fails_cleanly(sf, run_cli, monkeypatch):
 
     monkeypatch.setattr(parts.shutil, "copyfileobj", full)
     ws = sf["ws"]
-    res = run_cli("--workspace", str(ws), "load", str(ws / JAN), "--json", "--part-size", "64KB",
+    res = run_cli("--workspace", str(ws), "load", "--foreground", str(ws / JAN), "--json",
+                  "--part-size", "64KB",
                   "--chunk-size", "32KB")
     assert res.code == 1
     [r] = res.json()
