@@ -1,68 +1,93 @@
-"""The per-chunk validation kernel: every check on one newline-aligned chunk, at C speed.
+"""The per-chunk validation kernel: every check on one record-aligned chunk, at C speed.
 
-A worker calls :func:`validate_chunk` on one chunk (~64 MB) and returns a compact, picklable
-:class:`ChunkResult` of partial aggregates that the parent merges. The budget is ~250 MB/s per
-core *including every check*, so there is no Python loop per row or per field on the hot path;
-Python only runs per column, per 1 MB block, and per *bad* field (rare, and examples are capped).
+A worker calls :func:`validate_chunk` on one chunk (~64 MB) and gets a compact, picklable
+:class:`ChunkResult` of partial aggregates for the parent to merge. The budget is ~250 MB/s per
+core *including every check*, so nothing on the hot path loops in Python per row or per field:
+Python runs per 2 MB block and per column group, and per *bad* field only (examples capped).
 
-How it works (and why; figures are from ``benchmarks/bench_kernel.py`` on a 2-core box):
+Design (each choice measured with ``benchmarks/bench_kernel.py`` and scratch benchmarks on a
+2-core Xeon, 2 MB L2 per core; figures per 64 MB chunk of a 40-column TSV):
 
-1. **Blocks of ~1 MB.** The chunk is processed in record-aligned blocks copied into a small,
-   8-byte-aligned, zero-padded work buffer. Everything below is a gather from that buffer, and
-   numpy gathers cost ~0.9 ns/element when the source fits in L2 but ~3 ns from a 4 MB+ source.
-   The copy also gives every block a final newline and padding, so there are no edge cases for
-   the last field of the file or for 8-byte loads running past the end.
-2. **Structure** (field count of *every* row): one ``flatnonzero`` over the block finds all
-   separators (for TSV a single ``byte <= 10`` compare also catches NUL and other control
-   bytes). If the block has exactly ``rows * ncols`` separators and every ``ncols``-th one is a
-   newline, every row has exactly ``ncols`` fields (pigeonhole) and the separator array *is*
-   the ``rows x ncols`` matrix of field ends — no per-row work at all. Otherwise the per-row
-   counts come from the newline indices and the bad rows are set aside.
-3. **Per-type checks, one group of same-type columns at a time** (2-D arrays, so the number of
-   numpy calls does not grow with the number of columns). Each field is loaded as 64-bit words
-   (two aligned gathers + shifts = an unaligned load) and checked with SWAR bit tricks: e.g.
-   "all bytes are digits" is ``((((w ^ '0'*8) & 0x7f..) + 0x76..) | w) & 0x80.. == 0`` on the
-   bytes inside the field. Dates/timestamps are fixed templates (digit and separator masks) and
-   their values are computed arithmetically (days-from-civil), not with strptime.
-4. **Exactness.** Each fast check is a *sufficient* condition for validity. A field it cannot
-   decide (e.g. a 19-digit integer that may overflow int64, a float spelled ``NaN``, a date like
-   ``2024-1-5`` that strptime accepts) is re-checked by an exact Python validator; fields it
-   rejects are either decided invalid (when the fast grammar *is* the grammar) or re-checked.
-   Re-checks only happen on unusual fields, so a clean file never pays for them.
-5. **Keys**: a 64-bit hash of each key field's bytes (length first, then its words, each mixed
-   with a multiply/xor-shift), so ``("a", "bc")`` and ``("ab", "c")`` differ. The caller spills
-   hashes + row offsets and compares real values on collisions.
+1. **2 MB blocks, copied into one reused, zero-padded buffer.** Every check gathers from the
+   block, and gathers from an L2-resident buffer are 2-3x cheaper than from a cold one;
+   per-block Python overhead (~0.6 ms) favours big blocks, cache favours small: 1.5-3 MB is the
+   flat optimum. The padding makes 8-64-byte loads past the end safe and gives a last block
+   without a final newline one.
+2. **Structure** (field count of *every* row): one ``flatnonzero`` over the block (for TSV a
+   single ``byte <= 10`` compare also catches NUL/control bytes): ~50 ms, the largest single
+   cost (numpy's nonzero, ~6 ns per separator; Arrow's ``indices_nonzero`` and boolean indexing
+   were 2-3x slower). If the block has exactly ``rows * ncols`` separators and every ``ncols``-th
+   is a newline, every row has exactly ``ncols`` fields (pigeonhole) and the separator array *is*
+   the row x column matrix of field bounds (a zero-copy strided view); else per-row counts
+   come from the newline indices and the bad rows are set aside. Bounds are then transposed
+   once so each column is a contiguous row of starts and lengths.
+3. **Type checks per group of same-type columns, on 64-bit words.** One gather per field from
+   a byte-strided "void" view loads 8-64 bytes from any offset (~4.5 ns, the same for 8 or 32
+   bytes; two aligned gathers + funnel shifts cost more). Fields are then tested with SWAR bit
+   arithmetic on whole (columns x rows x words) arrays, e.g. "every byte is a digit" is
+   ``(((y & 0x7f..) + 0x76..) | y) & 0x80.. == 0`` with ``y = (w ^ "00000000") & mask``.
+   Dates and timestamps are byte templates (one add per word tests every digit and separator
+   position), their values come from ``y * 10 + (y >> 8)`` digit pairs and a branch-free
+   days-from-civil; NUMBER precision is position-free (no dot in the first ``len-1-s`` bytes);
+   BOOLEAN is a perfect hash of the case-folded token. Groups are split by word count so one
+   long column does not widen the others.
+4. **Exactness.** Each fast check is a *sufficient* condition for validity; what it cannot
+   decide (a 19-digit integer that may overflow int64, ``NaN``, a date like ``2024-1-5`` that
+   strptime accepts) is re-checked by an exact Python validator, and where the fast grammar is
+   the grammar its "invalid" is final. Clean data never reaches Python.
+5. **Keys**: per key field its length, then a position-salted sum of its finalised 64-bit
+   words (zero words add nothing, so padding never changes it and giant fields hash vectorised),
+   combined with multiply/xor-shift rounds: ``("a", "bc")`` and ``("ab", "c")`` differ. The
+   caller spills hashes + row offsets and compares real values on collisions.
+6. **UTF-8**: ``bytes.isascii`` skips ASCII chunks for free; otherwise each hot block is decoded
+   by CPython (~12 ms per chunk, as fast as Arrow's validator on the whole chunk, without the
+   24 MB of RSS that importing pyarrow costs each worker); an invalid block is decoded again with
+   a counting error handler.
+7. **Allocator**: numpy temporaries of 0.1-10 MB would each be mmapped and page-faulted by
+   glibc; :func:`_tune_allocator` (once per process) keeps them on the heap: -15% time.
+
+Rejected, with their measured speed on the same chunk (one core): pyarrow ``read_csv`` with
+explicit types, ``use_threads=False``: 163 MB/s (parse-only 253 MB/s), and it cannot locate a
+bad value without a slow path; DuckDB ``read_csv`` converting every column: 143 MB/s on one
+thread; a per-byte class LUT (``take``) + ``cumsum``/``reduceat`` per field: 185 + 260 ms for
+the LUT and prefix sums alone; unaligned uint64 gathers with funnel shifts: 6.2 vs 4.5 ns per
+field; row-major gathers then transposes: 20 vs 13 ns per field; working in place in the chunk
+instead of copying blocks: 5% slower (cold cache); folding non-ASCII bytes into the separator
+scan for UTF-8 checks: +30 ms (compressing the separator arrays).
 
 Semantic decisions (the reference implementation in ``tests/unit/test_kernel.py`` encodes the
 same rules in plain Python):
 
-* A record is ``data.split(b"\\n")`` (CSV: newlines inside quotes do not end a record); its
+* A record is ``data.split(b"\\n")`` (CSV: newlines inside quotes do not end a record, with the
+  chunker's rule: a newline is outside quotes iff an even number of quotes precede it); its
   fields are ``record.split(delimiter)`` (CSV: delimiters inside quotes do not split). A blank
   line is one empty field. A trailing ``\\r`` is stripped from the last field and counted.
 * Rows with a wrong field count (or, for CSV, malformed quoting) are counted in ``rows`` and in
   ``bad_field_count`` (``unbalanced_quotes``), and are *not* type-checked, not counted per day
-  and not hashed as keys: their field positions cannot be trusted.
-* NULL: a field (CSV: its unquoted content) equal to a ``null_values`` token is NULL and skips
-  the type check; NULL in a non-nullable column is a null violation, not a type error.
+  and not hashed as keys: their field positions cannot be trusted. A quoted CSV field must
+  start and end with the quote and contain only doubled quotes inside; anything else (a quote
+  in an unquoted field, text after the closing quote, an unterminated quote) is malformed.
+* NULL: a field (CSV: its content inside the quotes) equal to a ``null_values`` token is NULL
+  and skips the type check; NULL in a non-nullable column is a null violation, not a type error.
 * INTEGER: ``[+-]?[0-9]+`` within int64. NUMBER(p,s): ``[+-]?[0-9]*(\\.[0-9]*)?`` with at least
   one digit, at most p-s integer digits (leading zeros count) and at most s fraction digits; no
   exponent. FLOAT: ``[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?`` or, ignoring case,
   ``[+-]?inf``, ``[+-]?infinity``, ``[+-]?nan`` (no range check: ``1e999`` is +inf). BOOLEAN:
   Snowflake's tokens, ignoring case: true/false, t/f, yes/no, y/n, on/off, 1/0. TIMESTAMP:
-  ``YYYY-MM-DD[ T]HH:MM:SS[.f{1,6}]``, a real calendar date and time. DATE: ``strptime`` with the
-  date column's format for the date column, ``%Y-%m-%d`` for other DATE columns. VARCHAR(n):
-  at most n characters (UTF-8: bytes that are not continuation bytes).
-* The date column is checked with ``date_format`` whatever its declared type; an unparseable
-  value counts in ``bad_dates`` (not in ``type_errors``). Per-day counts use days since
-  1970-01-01 (``numpy.datetime64(d, "D")``).
-* Encoding: ASCII chunks need no check (``bytes.isascii`` is ~free); otherwise UTF-8 is
-  validated by Arrow (~6 GB/s) and, only if invalid, located with Python's decoder. The
+  ``YYYY-MM-DD[ T]HH:MM:SS[.f{1,6}]``, a real date and time. DATE: ``strptime`` with the date
+  column's format for the date column, ``%Y-%m-%d`` for other DATE columns. VARCHAR(n): at most
+  n characters (UTF-8: bytes that are not continuation bytes; CSV: ``""`` counts as one).
+* The date column is parsed with ``date_format`` whatever its declared type; an unparseable
+  value counts in ``bad_dates`` (not in ``type_errors``); per-day counts use days since
+  1970-01-01. Other encodings than UTF-8 are decoded per chunk with a counting error handler;
   delimiter, quote and newline must be ASCII (the encoding must be ASCII-compatible).
 """
 
 from __future__ import annotations
 
 import codecs
+import ctypes
+import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -144,13 +169,15 @@ def validate_chunk(
     chunk_index: int,
     byte_start: int,
     *,
-    block_size: int = 1 << 20,
+    block_size: int = 2 << 20,
 ) -> ChunkResult:
     """Validate one record-aligned chunk (header already stripped) and return its aggregates.
 
     ``data`` ends with a newline except possibly for the last chunk of a file, whose last record
     is then counted as usual (``missing_final_newline`` is set).
     """
+    if not _TUNED:
+        _tune_allocator()
     plan = _plan(spec)
     view = np.frombuffer(data, dtype=np.uint8)
     n = int(view.size)
@@ -158,20 +185,54 @@ def validate_chunk(
     if n == 0:
         return acc.result()
     acc.res.missing_final_newline = bool(view[-1] != 10)
-    _check_encoding(data, view, spec, plan, acc)
-    if not plan.tab_scan:
-        _count_nul(data, view, acc)
-    work = _Work(block_size)
+    # bytes.isascii() is free; for other buffers (an mmap) each block is decoded instead.
+    high = not data.isascii() if isinstance(data, (bytes, bytearray)) else True
+    if high and not plan.utf8:
+        _check_other_encoding(view, spec, acc)
+    # Each block is copied into one reused, zero-padded buffer: it stays hot in L2 while all
+    # the checks gather from it (measured faster than working in place in the chunk), and the
+    # padding gives room for wide loads past the end and for a missing final newline.
+    work = _Source(np.zeros(0, dtype=np.uint8), 0)
     for start, end in _blocks(view, n, block_size, plan.quote):
-        m = work.load(view, start, end)
-        _process_block(plan, acc, work, m, start)
+        work.load(view[start:end], acc.base + start)
+        _process_block(plan, acc, work, 0, work.size, high and plan.utf8)
     return acc.result()
+
+
+_TUNED = False
+
+
+def _tune_allocator() -> None:
+    """Keep numpy's temporaries on the heap (once per process; ``SNOWETL_KERNEL_MALLOPT=0``
+    disables it).
+
+    The kernel's temporaries are 0.1-10 MB arrays. glibc serves allocations above its mmap
+    threshold (128 KB, adapted upwards only slowly) with a fresh ``mmap`` and trims the heap top
+    eagerly, so most array operations would start by page-faulting their output: measured at
+    15-20% of the kernel's time. A fixed 32 MB threshold, a 128 MB trim threshold and a 16 MB
+    top pad make freed temporaries reusable; the process keeps at most ~128 MB of free heap,
+    well within a worker's budget, and chunk-sized buffers (> 32 MB) are still mmapped.
+    """
+    global _TUNED
+    _TUNED = True
+    if os.environ.get("SNOWETL_KERNEL_MALLOPT", "1") == "0":
+        return
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return  # not glibc: nothing to tune
+    m_trim_threshold, m_top_pad, m_mmap_threshold = -1, -2, -3
+    mallopt(m_mmap_threshold, 32 << 20)
+    mallopt(m_trim_threshold, 128 << 20)
+    mallopt(m_top_pad, 16 << 20)
 
 
 # ----------------------------------------------------------------------------------------------
 # SWAR helpers on uint64 words (8 bytes of a field, little-endian: byte i = bits 8i..8i+7).
-# Word arrays are laid out words-first, (words, columns, rows), so that every operation runs
-# over a contiguous slab with a scalar operand (numpy's fast inner loops).
+# Word arrays are (columns, rows, words): the layout one gather produces. Operations with the
+# same constant for every word run on the whole array; word-specific constants are applied one
+# word at a time (strided views with a scalar), never by broadcasting over the tiny last axis.
 # ----------------------------------------------------------------------------------------------
 
 _U = np.uint64
@@ -192,12 +253,12 @@ _LCAP = 8 * _MAXW + 1  # lengths are clipped to this for mask lookups
 
 
 def _mask_table(nw: int) -> np.ndarray:
-    """``table[m, length]`` keeps the bytes of word m that lie inside a field of that length."""
-    t = np.zeros((nw, _LCAP + 1), dtype=np.uint64)
+    """``table[length, m]`` keeps the bytes of word m that lie inside a field of that length."""
+    t = np.zeros((_LCAP + 1, nw), dtype=np.uint64)
     for length in range(_LCAP + 1):
         for m in range(nw):
             c = min(max(length - 8 * m, 0), 8)
-            t[m, length] = (1 << (8 * c)) - 1
+            t[length, m] = (1 << (8 * c)) - 1
     return t
 
 
@@ -205,13 +266,15 @@ _MASK_TABLES = {nw: _mask_table(nw) for nw in range(1, _MAXW + 1)}
 
 
 def _masks(lengths: np.ndarray, nw: int) -> np.ndarray:
-    """Per-field byte masks, shape ``(nw,) + lengths.shape`` (a gather from a tiny table)."""
-    return np.take(_MASK_TABLES[nw], np.minimum(lengths, _LCAP), axis=1)
+    """Per-field byte masks, shape ``lengths.shape + (nw,)`` (rows of a tiny table)."""
+    return _MASK_TABLES[nw].take(np.minimum(lengths, _LCAP), axis=0)
 
 
-def _per_word(values: np.ndarray, ndim: int) -> np.ndarray:
-    """Per-word constants shaped to broadcast against a (words, ...) array of ``ndim`` dims."""
-    return values.reshape((values.size,) + (1,) * (ndim - 1))
+def _each_word(op: Any, w: np.ndarray, consts: np.ndarray) -> None:
+    """``w[..., m] = op(w[..., m], consts[m])`` in place, word by word."""
+    for m in range(w.shape[-1]):
+        view = w[..., m]
+        op(view, consts[m], out=view)
 
 
 def _nonzero_hi(y: np.ndarray) -> np.ndarray:
@@ -240,17 +303,25 @@ def _eq_hi(x: np.ndarray, pattern: np.uint64) -> np.ndarray:
 
 
 def _or_words(x: np.ndarray) -> np.ndarray:
-    out = x[0].copy()
-    for m in range(1, x.shape[0]):
-        out |= x[m]
+    """OR over the words axis (a view of ``x[..., 0]`` when there is one word: callers only
+    modify the result in place when ``x`` is their own temporary)."""
+    if x.shape[-1] == 1:
+        return x[..., 0]
+    out = x[..., 0] | x[..., 1]
+    for m in range(2, x.shape[-1]):
+        out |= x[..., m]
     return out
 
 
 def _sum_words(x: np.ndarray) -> np.ndarray:
-    out = x[0].astype(np.int64)
-    for m in range(1, x.shape[0]):
-        out += x[m]
+    out = x[..., 0].astype(np.int64)
+    for m in range(1, x.shape[-1]):
+        out += x[..., m]
     return out
+
+
+def _any(x: np.ndarray) -> bool:
+    return np.count_nonzero(x) > 0
 
 
 def _digits_bad(y: np.ndarray) -> np.ndarray:
@@ -267,7 +338,7 @@ def _positions(flags: np.ndarray) -> np.ndarray:
     """Byte offset within the field of the flagged byte, for fields with exactly one flag
     (summed over words; garbage elsewhere, callers only use it where the count is 1)."""
     idx = np.bitwise_count(flags - _S1) >> np.uint8(3)
-    idx += _per_word(np.arange(0, 8 * flags.shape[0], 8, dtype=np.uint8), flags.ndim)
+    _each_word(np.add, idx, np.arange(0, 8 * flags.shape[-1], 8, dtype=np.uint8))
     idx *= flags != 0
     return _sum_words(idx)
 
@@ -440,7 +511,7 @@ def _plan(spec: KernelSpec) -> _Plan:
         key_cols=np.array(spec.key_indices, dtype=np.int64),
         null_empty=b"" in spec.null_values,
         null_tokens=tuple(t for t in spec.null_values if t),
-        utf8=enc in ("utf-8", "utf-8-sig", "ascii"),
+        utf8=enc in ("utf-8", "utf-8-sig"),
         encoding=spec.encoding,
         max_examples=spec.max_examples,
     )
@@ -514,33 +585,41 @@ class _Acc:
 _PAD = 8 * _MAXW + 64  # zero bytes after a block: room for the widest gather past any field
 
 
-class _Work:
-    """An 8-byte aligned, zero-padded copy of the current block (grown for giant records),
-    with strided "void" views that load 8..64 bytes from *any* byte offset in one gather."""
+class _Source:
+    """The bytes blocks are read from: a reused, zero-padded copy of the current block.
 
-    def __init__(self, block_size: int) -> None:
-        self._alloc(block_size + 64 * 1024)
+    ``voids[nw]`` views the buffer with a 1-byte stride as ``8 * nw``-byte items, so one
+    gather loads 8..64 bytes from any offset (the padding keeps such loads in bounds)."""
 
-    def _alloc(self, size: int) -> None:
-        size = (size + _PAD + 7) & ~7
-        self.buf = np.zeros(size, dtype=np.uint8)
-        n = size - 8 * _MAXW
-        self.voids = {
-            nw: np.ndarray((n,), dtype=np.dtype(f"V{8 * nw}"), buffer=self.buf, strides=(1,))
-            for nw in range(1, _MAXW + 1)
-        }
+    def __init__(self, buf: np.ndarray, base: int) -> None:
+        self._set(buf)
+        self.base = base  # absolute offset of buf[0]
+        self.size = 0  # bytes of data in buf (the rest is padding)
 
-    def load(self, view: np.ndarray, start: int, end: int) -> int:
-        """Copy ``view[start:end]`` in, append a newline if it lacks one; return its length."""
-        m = end - start
+    def _set(self, buf: np.ndarray) -> None:
+        self.buf = buf
+        n = buf.size - 8 * _MAXW
+        self.voids = (
+            {
+                nw: np.ndarray((n,), dtype=np.dtype(f"V{8 * nw}"), buffer=buf, strides=(1,))
+                for nw in range(1, _MAXW + 1)
+            }
+            if n > 0
+            else {}
+        )
+
+    def load(self, piece: np.ndarray, base: int) -> None:
+        """Copy ``piece`` in, ending with a newline (added if missing), then zero padding."""
+        m = piece.size
         if m + 1 + _PAD > self.buf.size:
-            self._alloc(m + 1)
-        self.buf[:m] = view[start:end]
-        if view[end - 1] != 10:
+            self._set(np.zeros((m + 1 + _PAD + 7) & ~7, dtype=np.uint8))
+        self.buf[:m] = piece
+        if m and piece[m - 1] != 10:
             self.buf[m] = 10
             m += 1
         self.buf[m : m + _PAD] = 0
-        return m
+        self.base = base
+        self.size = m
 
 
 def _blocks(view: np.ndarray, n: int, size: int, quote: int | None) -> list[tuple[int, int]]:
@@ -601,66 +680,80 @@ def _next_newline(view: np.ndarray, start: int, n: int) -> int:
 # ----------------------------------------------------------------------------------------------
 
 
-def _check_encoding(data: Any, view: np.ndarray, spec: KernelSpec, plan: _Plan, acc: _Acc) -> None:
-    """Count undecodable byte sequences and remember the first one's offset.
-
-    ASCII is valid in every supported encoding and ``bytes.isascii`` runs at memory speed, so the
-    common case costs nothing. Otherwise UTF-8 is validated by Arrow without allocating a str
-    (~6 GB/s); only an invalid chunk is decoded (in slices) to count and locate the errors.
-    """
-    if isinstance(data, bytes):
-        if data.isascii():
-            return
-    elif not np.any(view >= 0x80):
-        return
-    enc = codecs.lookup(spec.encoding).name
-    if enc in ("latin-1", "iso8859-1"):
+def _check_other_encoding(view: np.ndarray, spec: KernelSpec, acc: _Acc) -> None:
+    """Encodings other than UTF-8 (rare): decode the chunk with a counting error handler.
+    (UTF-8 is validated block by block, see :func:`_check_utf8`.)"""
+    if codecs.lookup(spec.encoding).name in ("latin-1", "iso8859-1"):
         return  # every byte is a character
-    if plan.utf8 and enc != "ascii":
-        import pyarrow as pa
-
-        offsets = pa.py_buffer(np.array([0, view.size], dtype=np.int64).tobytes())
-        arr = pa.LargeStringArray.from_buffers(1, offsets, pa.py_buffer(view))
-        try:
-            arr.validate(full=True)
-            return
-        except pa.ArrowInvalid:
-            pass
     _locate_encoding_errors(view, spec.encoding, acc)
 
 
+class _ErrorCounter:
+    """A codec error handler that counts errors and remembers the first one's position."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.first: int | None = None
+        self.base = 0
+
+    def __call__(self, exc: UnicodeError) -> tuple[str, int]:
+        assert isinstance(exc, UnicodeDecodeError)
+        self.count += 1
+        if self.first is None:
+            self.first = self.base + exc.start
+        return ("\ufffd", exc.end)
+
+
+_COUNTER = _ErrorCounter()
+codecs.register_error("snowetl-kernel-count", _COUNTER)
+
+
+def _any_high_bit(view: np.ndarray) -> bool:
+    """Is any byte >= 0x80? (An OR-reduction over 8-byte words: memory speed.)"""
+    n8 = view.size & ~7
+    high = int(np.bitwise_or.reduce(view[:n8].view(np.uint64))) if n8 else 0
+    return bool(high & 0x8080808080808080) or bool(np.any(view[n8:] >= 0x80))
+
+
+def _check_utf8(block: np.ndarray, base: int, acc: _Acc) -> None:
+    """Validate one block as UTF-8 with CPython's decoder, straight from the buffer.
+
+    The block was just copied, so it is hot in cache: decoding 2 MB (into a transient str)
+    costs about what Arrow's validator does on the whole chunk, without importing pyarrow
+    (24 MB of RSS per worker). Blocks end with a newline (ASCII), so no sequence straddles
+    two blocks and per-block error counts add up to the whole chunk's. Only an invalid block is
+    decoded a second time, with a handler that counts the errors as Python reports them.
+    """
+    try:
+        codecs.utf_8_decode(block, "strict", True)
+        return
+    except UnicodeDecodeError:
+        pass
+    _COUNTER.count, _COUNTER.first, _COUNTER.base = 0, None, base
+    codecs.utf_8_decode(block, "snowetl-kernel-count", True)
+    acc.res.encoding_errors += _COUNTER.count
+    if _COUNTER.first is not None and acc.res.first_encoding_error_offset is None:
+        acc.res.first_encoding_error_offset = _COUNTER.first
+
+
 def _locate_encoding_errors(view: np.ndarray, encoding: str, acc: _Acc) -> None:
-    """Decode in newline-aligned slices with strict decoding, resuming after each error."""
+    """Decode in newline-aligned slices (newline is ASCII: never inside a character), counting
+    every undecodable sequence with an error handler, in one pass."""
     n = int(view.size)
     start = 0
     step = 4 << 20
+    _COUNTER.count, _COUNTER.first = 0, None
     while start < n:
         end = min(n, start + step)
         if end < n:
             cut = _last_newline(view, start, end)
             end = cut if cut > 0 else _next_newline(view, end, n)
-        piece = view[start:end].tobytes()
-        at = 0
-        while at < len(piece):
-            try:
-                piece[at:].decode(encoding)
-                break
-            except UnicodeDecodeError as exc:
-                acc.res.encoding_errors += 1
-                if acc.res.first_encoding_error_offset is None:
-                    acc.res.first_encoding_error_offset = acc.base + start + at + exc.start
-                at += max(exc.end, exc.start + 1)
+        _COUNTER.base = acc.base + start
+        view[start:end].tobytes().decode(encoding, errors="snowetl-kernel-count")
         start = end
-
-
-def _count_nul(data: Any, view: np.ndarray, acc: _Acc) -> None:
-    if isinstance(data, bytes):
-        count = data.count(b"\0")
-        first = data.find(b"\0") if count else -1
-    else:
-        nz = np.flatnonzero(view == 0)
-        count, first = int(nz.size), int(nz[0]) if nz.size else -1
-    acc.nul(count, acc.base + first)
+    acc.res.encoding_errors += _COUNTER.count
+    if _COUNTER.first is not None and acc.res.first_encoding_error_offset is None:
+        acc.res.first_encoding_error_offset = _COUNTER.first
 
 
 # ----------------------------------------------------------------------------------------------
@@ -670,53 +763,71 @@ def _count_nul(data: Any, view: np.ndarray, acc: _Acc) -> None:
 
 @dataclass
 class _Block:
-    """Field geometry of the well-formed rows of one block.
+    """Field geometry of the well-formed rows of one block ``src.buf[lo:hi]``.
 
-    ``bounds[r, j]`` is the offset of the separator *before* field j of good row r (the previous
-    row's newline, or -1, for j = 0) and ``bounds[r, j + 1]`` the one after it, so field j spans
-    ``bounds[r, j] + 1 .. bounds[r, j + 1]``. ``cr`` marks good rows ending in CRLF.
+    ``bounds[r, j]`` is the offset (in ``src.buf``) of the separator *before* field j of good
+    row r (the previous row's newline, or ``lo - 1``, for j = 0) and ``bounds[r, j + 1]`` the
+    one after it, so field j spans ``bounds[r, j] + 1 .. bounds[r, j + 1]``. ``cr`` marks good
+    rows ending in CRLF.
     """
 
-    work: _Work
-    m: int
-    base: int  # absolute offset of the block
+    src: _Source
+    lo: int
+    hi: int
     bounds: np.ndarray
     cr: np.ndarray | None
     quoted: np.ndarray | None = None  # CSV: sorted positions of the quote chars in the block
     qbyte: int = -1
     _ascii: bool | None = None
     _cont: np.ndarray | None = None
+    _starts: np.ndarray | None = None  # (ncols, rows): first byte of every field
+    _lengths: np.ndarray | None = None  # (ncols, rows): its length (CR and quotes removed)
 
     @property
     def buf(self) -> np.ndarray:
-        return self.work.buf
+        return self.src.buf
+
+    @property
+    def base(self) -> int:
+        return self.src.base
 
     @property
     def nrows(self) -> int:
         return int(self.bounds.shape[0])
 
     def fields(self, cols: np.ndarray, ncols: int) -> tuple[np.ndarray, np.ndarray]:
-        """Start offsets and byte lengths, shape (len(cols), rows), C-contiguous."""
-        pos = np.add(self.bounds[:, cols].T, 1, order="C")
-        lengths = np.subtract(self.bounds[:, cols + 1].T, pos, order="C")
+        """Start offsets and byte lengths of the given columns, shape (len(cols), rows).
+
+        Computed once per block for all columns, column-major (one transposing pass instead of
+        walking the row-major bounds column by column for every group); a run of consecutive
+        columns is then a zero-copy view. Callers must not modify the arrays in place.
+        """
+        if self._starts is None:
+            self._starts, self._lengths = self._all_fields(ncols)
+        first = int(cols[0])
+        if cols.size == int(cols[-1]) - first + 1 and bool((np.diff(cols) == 1).all()):
+            return self._starts[first : first + cols.size], self._lengths[first : first + cols.size]
+        return self._starts[cols], self._lengths[cols]
+
+    def _all_fields(self, ncols: int) -> tuple[np.ndarray, np.ndarray]:
+        bt = np.ascontiguousarray(self.bounds.T)  # (ncols + 1, rows)
+        lengths = bt[1:] - bt[:-1]
+        lengths -= 1
+        starts = bt[:-1]
+        starts += 1
         if self.cr is not None:
-            last = np.flatnonzero(cols == ncols - 1)
-            if last.size:
-                lengths[last[0]] -= self.cr
+            lengths[ncols - 1] -= self.cr
         if self.quoted is not None:
-            quoted = (self.buf[pos] == self.qbyte) & (lengths >= 2)
+            quoted = (self.buf[starts] == self.qbyte) & (lengths >= 2)
             if quoted.any():  # narrow "..." to its content ("" pairs stay doubled inside)
-                pos += quoted
+                starts += quoted
                 lengths -= 2 * quoted
-        return pos, lengths
+        return starts, lengths
 
     def gather(self, pos: np.ndarray, nw: int) -> np.ndarray:
-        """The ``nw`` words at each offset, shape ``(nw,) + pos.shape``: one gather of an
-        ``8 * nw``-byte item from a byte-strided view, then a transpose to words-first."""
-        got = self.work.voids[nw][pos].view(np.uint64)
-        if nw == 1:
-            return got.reshape((1,) + pos.shape)
-        return np.ascontiguousarray(np.moveaxis(got.reshape(pos.shape + (nw,)), -1, 0))
+        """The ``nw`` words at each offset, shape ``pos.shape + (nw,)``: one gather of an
+        ``8 * nw``-byte item from a byte-strided view."""
+        return self.src.voids[nw][pos].view(np.uint64).reshape((*pos.shape, nw))
 
     def raw(self, pos: int, length: int, encoding: str, limit: int = 200) -> str:
         return (
@@ -727,22 +838,24 @@ class _Block:
 
     def is_ascii(self) -> bool:
         if self._ascii is None:
-            self._ascii = not bool(np.any(self.buf[: self.m] >= 0x80))
+            self._ascii = not _any_high_bit(self.buf[self.lo : self.hi])
         return self._ascii
 
     def continuation_bytes(self) -> np.ndarray:
-        """Sorted offsets of UTF-8 continuation bytes (0b10xxxxxx) in the block."""
+        """Sorted offsets of the UTF-8 continuation bytes (0b10xxxxxx) in the block."""
         if self._cont is None:
-            self._cont = np.flatnonzero((self.buf[: self.m] & 0xC0) == 0x80)
+            self._cont = np.flatnonzero((self.buf[self.lo : self.hi] & 0xC0) == 0x80) + self.lo
         return self._cont
 
 
-def _process_block(plan: _Plan, acc: _Acc, work: _Work, m: int, start: int) -> None:
-    base = acc.base + start
+def _process_block(plan: _Plan, acc: _Acc, src: _Source, lo: int, hi: int, utf8: bool) -> None:
+    """All checks of one block; ``utf8``: the chunk has non-ASCII bytes and must be UTF-8."""
+    if utf8:
+        _check_utf8(src.buf[lo:hi], src.base + lo, acc)
     if plan.quote is None:
-        blk = _structure_plain(plan, acc, work, m, base)
+        blk = _structure_plain(plan, acc, src, lo, hi)
     else:
-        blk = _structure_quoted(plan, acc, work, m, base)
+        blk = _structure_quoted(plan, acc, src, lo, hi)
     if blk is None or blk.nrows == 0:
         return
     row_starts = blk.bounds[:, 0] + 1
@@ -752,58 +865,70 @@ def _process_block(plan: _Plan, acc: _Acc, work: _Work, m: int, start: int) -> N
         _check_date_column(plan, acc, blk, row_starts)
     if plan.key_cols.size:
         acc.hashes.append(_hash_keys(blk, plan))
-        acc.offsets.append(row_starts + base)
+        acc.offsets.append(row_starts + src.base)
 
 
-def _structure_plain(plan: _Plan, acc: _Acc, work: _Work, m: int, base: int) -> _Block | None:
-    """Separators of an unquoted block (one compare + one ``flatnonzero`` over the bytes)."""
-    b = work.buf[:m]
+def _structure_plain(plan: _Plan, acc: _Acc, src: _Source, lo: int, hi: int) -> _Block | None:
+    """Separators of an unquoted block: one compare + one ``flatnonzero`` over the bytes (for
+    TSV, ``b <= 10`` finds tabs, newlines and NUL/control bytes in the same scan)."""
+    b = src.buf[lo:hi]
     if plan.tab_scan:
         pos = np.flatnonzero(b <= 10)
         vals = b[pos]
-        if int(vals.min()) < 9:  # NUL or another control byte below TAB: data, not separators
+        if vals.size and int(vals.min()) < 9:  # NUL or a control byte below TAB: data
             nul = np.flatnonzero(vals == 0)
             if nul.size:
-                acc.nul(int(nul.size), base + int(pos[nul[0]]))
+                acc.nul(int(nul.size), src.base + lo + int(pos[nul[0]]))
             keep = vals >= 9
             pos, vals = pos[keep], vals[keep]
     else:
+        _count_nul_block(b, src.base + lo, acc)
         pos = np.flatnonzero((b == plan.delim) | (b == 10))
         vals = b[pos]
-    return _rows(plan, acc, work, m, base, pos, vals == 10, None, None)
+    return _rows(plan, acc, src, lo, hi, pos, vals == 10, None, None)
+
+
+def _count_nul_block(b: np.ndarray, base: int, acc: _Acc) -> None:
+    """NUL bytes of a block (the TSV scan finds them with the separators instead)."""
+    zero = b == 0
+    count = int(np.count_nonzero(zero))
+    if count:
+        acc.nul(count, base + int(zero.argmax()))
 
 
 def _rows(
     plan: _Plan,
     acc: _Acc,
-    work: _Work,
-    m: int,
-    base: int,
+    src: _Source,
+    lo: int,
+    hi: int,
     pos: np.ndarray,
     isnl: np.ndarray,
     nlines: int | None,
     bad_quotes: np.ndarray | None,
 ) -> _Block:
-    """Separator offsets (``isnl`` marks record ends) → field counts, bad rows, CRLF, bounds.
+    """Separator offsets relative to ``lo`` (``isnl`` marks record ends) → field counts, bad
+    rows, CRLF, bounds (offsets in ``src.buf``).
 
     If there are exactly ``rows * ncols`` separators and every ``ncols``-th is a newline, every
     row has ``ncols`` fields (pigeonhole) and the bounds matrix is a zero-copy strided view.
     """
     C = plan.ncols
-    buf = work.buf
+    buf = src.buf
+    base = src.base
     res = acc.res
     nrec = int(np.count_nonzero(isnl))
     res.rows += nrec
     res.lines += nrec if nlines is None else nlines
     ext = np.empty(pos.size + 1, dtype=np.int64)
-    ext[0] = -1
-    ext[1:] = pos
+    ext[0] = lo - 1
+    np.add(pos, lo, out=ext[1:])
     if bad_quotes is None and pos.size == nrec * C and bool(isnl[C - 1 :: C].all()):
         bounds = np.lib.stride_tricks.as_strided(ext, shape=(nrec, C + 1), strides=(C * 8, 8))
-        cr = buf[bounds[:, C] - 1] == 13
+        cr = buf[np.maximum(bounds[:, C] - 1, lo)] == 13  # (an empty first row: its newline)
         ncr = int(np.count_nonzero(cr))
         res.cr_count += ncr
-        return _Block(work, m, base, bounds, cr if ncr else None)
+        return _Block(src, lo, hi, bounds, cr if ncr else None)
     nl_idx = np.flatnonzero(isnl)
     first = np.empty(nrec, dtype=np.int64)  # index in pos of each row's first separator
     first[:1] = 0
@@ -819,13 +944,13 @@ def _rows(
         )
     if bad_quotes is not None:
         good &= ~bad_quotes
-    res.cr_count += int(np.count_nonzero(buf[pos[nl_idx] - 1] == 13))
+    res.cr_count += int(np.count_nonzero(buf[np.maximum(ext[nl_idx + 1] - 1, lo)] == 13))
     bounds = ext[first[good][:, None] + np.arange(C + 1)]
-    cr = buf[bounds[:, C] - 1] == 13
-    return _Block(work, m, base, bounds, cr if cr.any() else None)
+    cr = buf[np.maximum(bounds[:, C] - 1, lo)] == 13
+    return _Block(src, lo, hi, bounds, cr if cr.any() else None)
 
 
-def _structure_quoted(plan: _Plan, acc: _Acc, work: _Work, m: int, base: int) -> _Block | None:
+def _structure_quoted(plan: _Plan, acc: _Acc, src: _Source, lo: int, hi: int) -> _Block | None:
     """CSV with quoting: separators outside quotes, then RFC 4180 checks of every quote.
 
     A separator is outside quotes iff an even number of quote characters precede it in the
@@ -833,88 +958,102 @@ def _structure_quoted(plan: _Plan, acc: _Acc, work: _Work, m: int, base: int) ->
     that contains a quote must be quoted (start and end with one) with only doubled quotes
     inside; a record with any other quote placement counts as an unbalanced quote.
     """
-    buf = work.buf
-    b = buf[:m]
+    buf = src.buf
+    base = src.base
+    b = buf[lo:hi]
     q = plan.quote
+    _count_nul_block(b, base + lo, acc)
     pos = np.flatnonzero((b == plan.delim) | (b == 10) | (b == q))
     vals = b[pos]
     isq = vals == q
     nlines = int(np.count_nonzero(vals == 10))
     if not isq.any():
-        return _rows(plan, acc, work, m, base, pos, vals == 10, nlines, None)
-    parity = np.cumsum(isq, dtype=np.int64) & 1  # quotes up to and including each position
-    outside = ~isq & (parity == 0)
+        return _rows(plan, acc, src, lo, hi, pos, vals == 10, nlines, None)
+    # Odd number of quotes up to and including each position (an XOR scan: 2.5x a cumsum).
+    parity = np.logical_xor.accumulate(isq)
+    outside = ~isq & ~parity
     qpos = pos[isq]
     spos = pos[outside]
     isnl = vals[outside] == 10
-    if not isnl[-1] if isnl.size else True:
-        # The chunk ends inside quotes (only possible at the end of a file): the open record
+    tail = hi - lo
+    if int(np.count_nonzero(isq)) & 1:
+        # The block ends inside quotes (only possible at the end of a file): the open record
         # is malformed; count it and keep the complete records before it.
         nls = np.flatnonzero(isnl)
         tail = int(spos[nls[-1]]) + 1 if nls.size else 0
         acc.res.rows += 1
         acc.res.unbalanced_quotes += 1
         if len(acc.res.unbalanced_quote_examples) < acc.cap:
-            acc.res.unbalanced_quote_examples.append(base + tail)
+            acc.res.unbalanced_quote_examples.append(base + lo + tail)
         tail_lines = int(np.count_nonzero(b[tail:] == 10))
         acc.res.lines += tail_lines
         nlines -= tail_lines
         keep = spos < tail
         spos, isnl = spos[keep], isnl[keep]
         qpos = qpos[qpos < tail]
-        if not spos.size:
-            return None
-    bad = _quote_errors(plan, acc, buf, base, spos, isnl, qpos) if qpos.size else None
-    blk = _rows(plan, acc, work, m, base, spos, isnl, nlines, bad)
+    bad = None
     if qpos.size:
-        blk.quoted = qpos
+        bad = _quote_errors(acc, b, base + lo, pos, vals, isq, parity, outside, tail, spos, isnl)
+    blk = _rows(plan, acc, src, lo, hi, spos, isnl, nlines, bad)
+    if qpos.size:
+        blk.quoted = qpos + lo
         blk.qbyte = q
     return blk
 
 
 def _quote_errors(
-    plan: _Plan,
     acc: _Acc,
-    buf: np.ndarray,
+    b: np.ndarray,
     base: int,
+    pos: np.ndarray,
+    vals: np.ndarray,
+    isq: np.ndarray,
+    parity: np.ndarray,
+    outside: np.ndarray,
+    tail: int,
     spos: np.ndarray,
     isnl: np.ndarray,
-    qpos: np.ndarray,
 ) -> np.ndarray:
-    """Bool per record: does it contain a misplaced quote? Counts it and records examples.
+    """Bool per record: does it contain a misplaced quote? Counts them and records examples.
 
-    Legal quotes: the first and last byte of a field (the last byte before a CRLF's CR for a
-    record's last field) when the field starts with a quote, and runs of an even number of
-    quotes strictly inside such a field.
+    Linear in the number of quotes, from the block's structural characters (``pos``/``vals``,
+    with the quote parity after each): a quote that opens (odd parity after it) must start its
+    field — right after a separator outside quotes, or the block start — or be the second of a
+    doubled pair, right after a closing quote; a quote that closes must be followed at once by
+    a quote (a doubled pair), by a separator outside quotes, or by CR and the record's newline.
+    That is RFC 4180: a field containing a quote is quoted, with only ``""`` inside.
     """
-    q = plan.quote
-    fid = np.searchsorted(spos, qpos)  # index of the separator ending each quote's field
-    fstart = np.where(fid > 0, spos[np.maximum(fid - 1, 0)] + 1, 0)
-    fend = spos[fid]
-    fend = fend - (isnl[fid] & (buf[fend - 1] == 13) & (fend - 1 > fstart))
-    quoted = (buf[fstart] == q) & (fend - fstart >= 2) & (buf[fend - 1] == q)
-    edge = (qpos == fstart) | (qpos == fend - 1)
-    stray = ~quoted
-    inner = quoted & ~edge
-    if inner.any():
-        ip, ifid = qpos[inner], fid[inner]
-        brk = np.ones(ip.size, dtype=bool)
-        brk[1:] = (ip[1:] != ip[:-1] + 1) | (ifid[1:] != ifid[:-1])
-        starts = np.flatnonzero(brk)
-        runs = np.diff(np.append(starts, ip.size))
-        odd = ifid[starts[(runs & 1) == 1]]
-        if odd.size:
-            stray |= np.isin(fid, odd)
+    n = pos.size
+    # Whole-array tests with shifted slices (no gathers): is character i adjacent to the
+    # previous structural character, and may a field start after that one?
+    adj = np.empty(n, dtype=bool)
+    adj[0] = pos[0] == 0
+    np.equal(pos[1:], pos[:-1] + 1, out=adj[1:])
+    start_ok = np.empty(n, dtype=bool)
+    start_ok[0] = True
+    np.logical_or(outside[:-1], isq[:-1] & ~parity[:-1], out=start_ok[1:])
+    follow_ok = np.zeros(n, dtype=bool)  # followed at once by a quote or an outside separator
+    np.logical_and(adj[1:], isq[1:] | outside[1:], out=follow_ok[:-1])
+    stray = isq & parity & ~(adj & start_ok)  # opening quotes
+    stray |= isq & ~parity & ~follow_ok  # closing quotes
+    if tail < b.size:
+        stray &= pos < tail  # quotes of an unterminated last record are already counted
+    if stray.any():  # a closing quote may also be followed by CR and the record's newline
+        i = (stray & ~parity).nonzero()[0]
+        i = i[i + 1 < n]
+        crlf = (pos[i + 1] == pos[i] + 2) & outside[i + 1] & (vals[i + 1] == 10)
+        crlf &= b[pos[i] + 1] == 13
+        stray[i[crlf]] = False
     nrec = int(np.count_nonzero(isnl))
     bad = np.zeros(nrec, dtype=bool)
     if stray.any():
-        rec_of_sep = np.cumsum(isnl) - isnl
-        bad[rec_of_sep[fid[stray]]] = True
+        rec_of = np.cumsum(outside & (vals == 10))  # outside newlines up to each position
+        bad[rec_of[stray]] = True
         idx = np.flatnonzero(bad)
         acc.res.unbalanced_quotes += int(idx.size)
         nl_idx = np.flatnonzero(isnl)
         room = max(acc.cap - len(acc.res.unbalanced_quote_examples), 0)
-        for r in idx[:room]:
+        for r in idx[:room].tolist():
             start = int(spos[nl_idx[r - 1]]) + 1 if r > 0 else 0
             acc.res.unbalanced_quote_examples.append(base + start)
     return bad
@@ -926,8 +1065,13 @@ def _quote_errors(
 
 
 def _null_mask(plan: _Plan, blk: _Block, pos: np.ndarray, lengths: np.ndarray) -> np.ndarray | None:
-    """Fields equal to a NULL token (None when there are none at all)."""
-    mask = (lengths == 0) if plan.null_empty else None
+    """Fields equal to a NULL token (None when there are none at all, the common case: then
+    the callers skip every NULL-related operation)."""
+    mask = None
+    if plan.null_empty:
+        mask = lengths == 0
+        if not np.count_nonzero(mask):
+            mask = None
     for tok in plan.null_tokens:
         cand = np.flatnonzero(lengths.ravel() == len(tok))
         if not cand.size:
@@ -940,9 +1084,9 @@ def _null_mask(plan: _Plan, blk: _Block, pos: np.ndarray, lengths: np.ndarray) -
             )
         else:
             words = blk.gather(pos.ravel()[cand], nw)
-            words &= _per_word(_MASK_TABLES[nw][:, len(tok)], 2)
+            words &= _MASK_TABLES[nw][len(tok)]
             want = np.frombuffer(tok + b"\0" * (8 * nw - len(tok)), dtype="<u8")
-            hit = (words == _per_word(want, 2)).all(axis=0)
+            hit = (words == want).all(axis=-1)
         if hit.any():
             if mask is None:
                 mask = np.zeros(lengths.shape, dtype=bool)
@@ -979,8 +1123,10 @@ def _check_group(plan: _Plan, acc: _Acc, blk: _Block, g: _Group, row_starts: np.
         bad &= ~null
     if recheck is not None:
         _recheck(blk, _EXACT[g.kind], pos, lengths, bad, bad & recheck)
+    if not np.count_nonzero(bad):
+        return
     counts = np.count_nonzero(bad, axis=1)
-    for i in np.flatnonzero(counts).tolist():
+    for i in counts.nonzero()[0].tolist():
         col = int(g.cols[i])
         acc.res.type_errors[col] = acc.res.type_errors.get(col, 0) + int(counts[i])
         have = acc.type_examples.get(col, 0)
@@ -1002,15 +1148,15 @@ def _by_width(
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Run a word-based check on the columns grouped by how many words their widest field
     needs in this block, so one long column does not make the others load and test more."""
-    need = (np.minimum(lengths.max(axis=1), cap) + 7) >> 3
-    kinds = np.unique(need)
-    if kinds.size == 1:
+    need = ((np.minimum(np.maximum.reduce(lengths, axis=1), cap) + 7) >> 3).tolist()
+    kinds = sorted(set(need))
+    if len(kinds) == 1:
         out = check(blk, pos, lengths, *args)
         return out if isinstance(out, tuple) else (out, None)
     ok = np.empty(lengths.shape, dtype=bool)
     recheck = None
-    for k in kinds.tolist():
-        rows = np.flatnonzero(need == k)
+    for k in kinds:
+        rows = np.array([i for i, n in enumerate(need) if n == k])
         out = check(blk, pos[rows], lengths[rows], *(a[rows] for a in args))
         got, again = out if isinstance(out, tuple) else (out, None)
         ok[rows] = got
@@ -1024,8 +1170,10 @@ def _by_width(
 def _count_nulls(
     acc: _Acc, blk: _Block, cols: np.ndarray, viol: np.ndarray, row_starts: np.ndarray
 ) -> None:
+    if not np.count_nonzero(viol):
+        return
     counts = np.count_nonzero(viol, axis=1)
-    for i in np.flatnonzero(counts).tolist():
+    for i in counts.nonzero()[0].tolist():
         col = int(cols[i])
         acc.res.null_violations[col] = acc.res.null_violations.get(col, 0) + int(counts[i])
         have = acc.null_examples.get(col, 0)
@@ -1067,19 +1215,46 @@ def _recheck(
 # ----------------------------------------------------------------------------------------------
 
 
-def _check_int(blk: _Block, pos: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _check_int(
+    blk: _Block, pos: np.ndarray, lengths: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
     """``[+-]?[0-9]+``; up to 18 digits is certainly int64, 19+ digits go to Python."""
-    nw = _nwords(lengths, 24)
+    top = int(lengths.max()) if lengths.size else 0
+    nw = max(1, (min(top, 24) + 7) >> 3)
     w = blk.gather(pos, nw)
-    sign = _strip_sign(w[0])
+    sign = _strip_sign(w[..., 0])
     w ^= _ZEROS
     w &= _masks(lengths, nw)
-    digits_ok = _digits_bad(w) == 0
+    ok = _digits_bad(w) == 0
     digits = lengths - sign
-    fits = lengths <= 8 * nw
-    ok = digits_ok & (digits >= 1) & (digits <= 18) & fits
-    recheck = (digits_ok & (digits >= 19)) | ~fits
+    digits -= 1
+    ok &= digits.view(np.uint64) < 18  # 1 <= digits <= 18
+    if top < 19:
+        return ok, None
+    recheck = ~ok & (digits >= 18)  # 19+ digits (or longer than we loaded): Python decides
     return ok, recheck
+
+
+_DOTS_Y = _U(0x1E * _ONES)  # '.' XOR '0'
+
+
+def _nondigits(blk: _Block, pos: np.ndarray, lengths: np.ndarray, cap: int) -> tuple:
+    """Shared start of NUMBER and FLOAT: load, strip a sign, XOR '0', mask to the field.
+
+    Returns (words, sign, non-digit flags, number of non-digits, "all non-digits are dots")."""
+    nw = _nwords(lengths, cap)
+    w = blk.gather(pos, nw)
+    sign = _strip_sign(w[..., 0])
+    w ^= _ZEROS
+    w &= _masks(lengths, nw)
+    gt = _gt_hi(w, 9)  # top bit in every byte that is not a digit
+    count = _sum_words(np.bitwise_count(gt))
+    fill = gt >> _S7
+    fill *= _FF
+    t = w ^ _DOTS_Y
+    t &= fill  # zero iff every non-digit byte is a dot
+    only_dots = _or_words(t) == 0
+    return w, sign, gt, count, only_dots, nw
 
 
 def _check_number(
@@ -1091,26 +1266,17 @@ def _check_number(
     is short enough iff no dot lies in the first ``length - 1 - s`` bytes, and the integer part
     iff the field is short or a dot lies in the first ``p - s + sign + 1`` bytes.
     """
-    nw = _nwords(lengths, 40)
-    w = blk.gather(pos, nw)
-    sign = _strip_sign(w[0])
-    mk = _masks(lengths, nw)
-    w &= mk
-    d = _eq_hi(w, _DOTS)
-    w += d >> _S6  # '.' (0x2e) -> '0' (0x30)
-    w ^= _ZEROS
-    w &= mk
-    ok = _digits_bad(w) == 0
-    ndots = _sum_words(np.bitwise_count(d))
-    ok &= ndots <= 1
-    ok &= lengths - sign - ndots >= 1
+    _, sign, gt, count, ok, nw = _nondigits(blk, pos, lengths, 40)
+    ok &= count <= 1
+    digits = lengths - sign
+    ok &= digits - count >= 1
     ok &= lengths <= 8 * nw
-    early = d & _masks(np.maximum(lengths - 1 - frac_max, 0), nw)
+    early = gt & _masks(np.maximum(lengths - 1 - frac_max, 0), nw)
     ok &= _or_words(early) == 0
-    long_int = lengths - sign > int_max
-    if long_int.any():
-        dot_in_time = d & _masks(int_max + sign + 1, nw)
-        ok &= ~long_int | (_or_words(dot_in_time) != 0)
+    long_int = digits > int_max
+    if _any(long_int):
+        in_time = gt & _masks(int_max + sign + 1, nw)
+        ok &= ~long_int | (_or_words(in_time) != 0)
     return ok
 
 
@@ -1119,34 +1285,26 @@ def _check_float(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``[+-]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][+-]?[0-9]+)?``.
 
-    Fields without an exponent are decided here; with an exponent they go to Python when few,
-    or to the full positional check when many. ``inf``/``nan`` spellings and values longer than
-    32 bytes are re-checked in Python.
+    Plain decimals are decided like NUMBER without limits. Fields with other characters (an
+    exponent, ``inf``/``nan``, longer than 32 bytes) go to Python when few, or — for a column
+    written in scientific notation — to the full positional check of the grammar.
     """
-    nw = _nwords(lengths, 32)
-    w = blk.gather(pos, nw)
-    sign = _strip_sign(w[0])
-    mk = _masks(lengths, nw)
-    w &= mk
-    d = _eq_hi(w, _DOTS)
-    e = _eq_hi(w | _CASE, _EEE)
-    sg = _eq_hi(w, _MINUS)
-    sg |= _eq_hi(w, _PLUS)
-    has_e = _or_words(e) != 0
+    w, sign, _, count, ok, nw = _nondigits(blk, pos, lengths, 32)
+    ok &= count <= 1
+    ok &= lengths - sign - count >= 1
     fits = lengths <= 8 * nw
-    n_e = int(np.count_nonzero(has_e))
-    if n_e > 64 and n_e * 8 > has_e.size:
-        return _check_float_exp(w, mk, d, e, sg, sign, lengths, fits)
-    w += d >> _S6  # '.' -> '0'
-    w ^= _ZEROS
-    w &= mk
-    ndots = _sum_words(np.bitwise_count(d))
-    ok = (_digits_bad(w) == 0) & (_or_words(sg) == 0) & (ndots <= 1)
-    ok &= lengths - sign - ndots >= 1
     ok &= fits
-    ok &= ~has_e
-    recheck = ~ok & (has_e | (lengths <= 9) | ~fits)
-    return ok, recheck
+    odd = ~ok
+    n_odd = int(np.count_nonzero(odd))
+    if n_odd > 64 and n_odd * 8 > odd.size:
+        w ^= _ZEROS  # back to the raw bytes (masked)
+        mk = _masks(lengths, nw)
+        d = _eq_hi(w, _DOTS)
+        e = _eq_hi(w | _CASE, _EEE)
+        sg = _eq_hi(w, _MINUS)
+        sg |= _eq_hi(w, _PLUS)
+        return _check_float_exp(w, mk, d, e, sg, sign, lengths, fits)
+    return ok, odd
 
 
 def _check_float_exp(
@@ -1161,8 +1319,8 @@ def _check_float_exp(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The float grammar with exponents, from the positions of the dot and the 'e'."""
     allowed = e << _S8  # an exponent sign may only follow the 'e' (possibly in the next word)
-    if w.shape[0] > 1:
-        allowed[1:] |= e[:-1] >> _S56
+    if w.shape[-1] > 1:
+        allowed[..., 1:] |= e[..., :-1] >> _S56
     flags = d | e | sg
     fill = (flags >> _S7) * _FF
     w &= ~fill
@@ -1200,8 +1358,8 @@ for _t in _BOOL_TOKENS:
 def _check_bool(blk: _Block, pos: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Snowflake's boolean strings, ignoring case: or-ing 0x20 into bytes >= 0x40 maps exactly
     A-Z to a-z among ASCII (and leaves other bytes off the token set); add the length; look up."""
-    w = blk.gather(pos, 1)[0]
-    w &= _masks(lengths, 1)[0]
+    w = blk.gather(pos, 1)[..., 0]
+    w &= _masks(lengths, 1)[..., 0]
     w |= _gt_hi(w, 0x3F) >> _S2
     short = lengths <= 5
     w |= np.where(short, lengths, 0).view(np.uint64) << _S56
@@ -1227,11 +1385,12 @@ def _valid_ymd(y: np.ndarray, mo: np.ndarray, d: np.ndarray) -> np.ndarray:
     """
     mo = np.minimum(mo, 127)
     ok = (y >= 1) & (d >= 1) & (d <= _DIM[mo])
-    feb29 = np.flatnonzero(((mo == 2) & (d == 29)).ravel())
-    if feb29.size:
-        yy = y.ravel()[feb29]
+    feb29 = (mo == 2) & (d == 29)
+    if np.count_nonzero(feb29):
+        at = feb29.ravel().nonzero()[0]
+        yy = y.ravel()[at]
         leap = ((yy & 3) == 0) & ((yy % 100 != 0) | (yy % 400 == 0))
-        ok.ravel()[feb29] &= leap
+        ok.ravel()[at] &= leap
     return ok
 
 
@@ -1263,7 +1422,7 @@ def _layout_bad(w: np.ndarray, add: np.ndarray) -> np.ndarray:
     """``w`` = field XOR template (0 outside the field): non-zero per field unless every digit
     position holds 0..9 and every literal position 0 — one add per word does both tests."""
     t = w & _LO7
-    t += _per_word(add, w.ndim)
+    _each_word(np.add, t, add)
     t |= w
     out = _or_words(t)
     out &= _HI
@@ -1291,15 +1450,19 @@ def _check_timestamp(blk: _Block, pos: np.ndarray, lengths: np.ndarray) -> np.nd
         return np.zeros(lengths.shape, dtype=bool)
     nw = _nwords(lengths, 26)
     w = blk.gather(pos, nw)
-    b10 = (w[1] >> _U(16)) & _FF  # the date/time separator: 'T' counts as ' '
-    w[1] ^= (b10 == 0x54) * _U(0x74 << 16)
-    w ^= _per_word(_TS_EXP[:nw], w.ndim)
-    plain = bool((lengths == 19).all())  # no fractions in this block: a constant mask
-    w &= _per_word(_TS_KEEP19[:nw], w.ndim) if plain else _masks(lengths, nw)
-    ok = _layout_bad(w, _TS_ADD[:nw]) == 0
+    w1 = w[..., 1]
+    b10 = (w1 >> _U(16)) & _FF  # the date/time separator: 'T' counts as ' '
+    w1 ^= (b10 == 0x54) * _U(0x74 << 16)
+    _each_word(np.bitwise_xor, w, _TS_EXP)
+    plain = not np.count_nonzero(lengths != 19)  # no fractions in this block: a constant mask
+    if plain:
+        _each_word(np.bitwise_and, w, _TS_KEEP19)
+    else:
+        w &= _masks(lengths, nw)
+    ok = _layout_bad(w, _TS_ADD) == 0
     if not plain:
         ok &= (lengths == 19) | ((lengths >= 21) & (lengths <= 26))
-    t0, t1, t2 = _pairs(w[0]), _pairs(w[1]), _pairs(w[2])
+    t0, t1, t2 = _pairs(w[..., 0]), _pairs(w[..., 1]), _pairs(w[..., 2])
     over = (t0 & (_FF << _U(40))) + _TS_T0
     over |= ((t1 & _U(0x00FF0000FF000000)) + _TS_T1) | ((t2 & (_FF << _S8)) + _TS_T2)
     ok &= (over & _HI) == 0
@@ -1318,18 +1481,18 @@ def _check_date(
         return np.zeros(lengths.shape, dtype=bool), np.zeros(lengths.shape, dtype=np.int64)
     nw = (fmt.width + 7) >> 3
     w = blk.gather(pos, nw)
-    w ^= _per_word(fmt.expected, w.ndim)
-    w &= _per_word(fmt.keep, w.ndim)
+    _each_word(np.bitwise_xor, w, fmt.expected)
+    _each_word(np.bitwise_and, w, fmt.keep)
     ok = _layout_bad(w, fmt.add) == 0
     ok &= lengths == fmt.width
     pairs: dict[int, np.ndarray] = {}
 
     def pair(k: int) -> np.ndarray:  # the two-digit value at byte offset k
         if (k & 7) == 7:
-            hi = (w[k >> 3] >> _S56) & _U(0xF)
-            return hi * _U(10) + (w[(k + 1) >> 3] & _U(0xF))
+            hi = (w[..., k >> 3] >> _S56) & _U(0xF)
+            return hi * _U(10) + (w[..., (k + 1) >> 3] & _U(0xF))
         if k >> 3 not in pairs:
-            pairs[k >> 3] = _pairs(w[k >> 3])
+            pairs[k >> 3] = _pairs(w[..., k >> 3])
         return (pairs[k >> 3] >> _U(8 * (k & 7))) & _FF
 
     year = (pair(fmt.year) * _U(100) + pair(fmt.year + 2)).view(np.int64)
@@ -1396,7 +1559,10 @@ def _check_date_column(plan: _Plan, acc: _Acc, blk: _Block, row_starts: np.ndarr
             acc.res.bad_dates += int(bad.size)
             room = max(acc.cap - len(acc.res.bad_date_examples), 0)
             acc.res.bad_date_examples.extend(
-                (blk.base + int(row_starts[r]), blk.raw(int(pos[r]), int(lengths[r]), plan.encoding))
+                (
+                    blk.base + int(row_starts[r]),
+                    blk.raw(int(pos[r]), int(lengths[r]), plan.encoding),
+                )
                 for r in bad[:room].tolist()
             )
     if null is not None and not plan.date_nullable:
@@ -1427,9 +1593,7 @@ def _parse_dates_slow(
         nw = _nwords(n, 32)
         w = blk.gather(p, nw)
         w &= _masks(n, nw)
-        h = _mix(n.view(np.uint64))
-        for m in range(nw):
-            h = _mix(h ^ w[m])
+        h = _field_digest(w) ^ n.view(np.uint64)
         _, first, inv = np.unique(h, return_index=True, return_inverse=True)
         inv = inv.ravel()
         parsed = np.array(
@@ -1441,7 +1605,7 @@ def _parse_dates_slow(
         )
         out[short] = parsed[inv]
         rep = first[inv]
-        same = (n == n[rep]) & (w == w[:, rep]).all(axis=0)
+        same = (n == n[rep]) & (w == w[rep]).all(axis=1)
         rest = np.concatenate([rest, short[~same]])
     for i in rest.tolist():
         a, b = int(pos[i]), int(lengths[i])
@@ -1453,49 +1617,70 @@ _K1 = _U(0x9E3779B97F4A7C15)
 _K2 = _U(0xBF58476D1CE4E5B9)
 _K3 = _U(0x94D049BB133111EB)
 _S29, _S31, _S32 = _U(29), _U(31), _U(32)
-_SEED = 0x243F6A8885A308D3
-_M64 = (1 << 64) - 1
+_SEED = _U(0x243F6A8885A308D3)
 
 
 def _mix(x: np.ndarray) -> np.ndarray:
-    """One multiply/xor-shift round (absorbs a word into the running hash)."""
+    """One multiply/xor-shift round (absorbs a value into the running hash)."""
     x = x * _K1
-    return x ^ (x >> _S32)
-
-
-def _mix_py(x: int) -> int:
-    x = (x * 0x9E3779B97F4A7C15) & _M64
-    return x ^ (x >> 32)
+    x ^= x >> _S32
+    return x
 
 
 def _finalize(x: np.ndarray) -> np.ndarray:
-    """splitmix64's finalizer, so every output bit depends on every input bit."""
+    """splitmix64's finalizer: every output bit depends on every input bit."""
     x = (x ^ (x >> _S31)) * _K2
     x = (x ^ (x >> _S29)) * _K3
-    return x ^ (x >> _S32)
+    x ^= x >> _S32
+    return x
+
+
+def _salts(start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+    """Position salts S(m) = (m + 1) * K1 and their finalized values, for words start..stop-1."""
+    s = (np.arange(start, stop, dtype=np.uint64) + _S1) * _K1
+    return s, _finalize(s)
+
+
+def _field_digest(words: np.ndarray, first_word: int = 0) -> np.ndarray:
+    """Sum over a field's words (last axis) of ``finalize(w ^ S(m)) - finalize(S(m))``.
+
+    A zero word contributes nothing, so padding past the field (masked to zero) never changes
+    the digest: the same field hashes the same whatever the block's widest field. The sum is
+    position-salted (reordered words differ) and vectorises over the words of a giant field.
+    """
+    salt, base = _salts(first_word, first_word + words.shape[-1])
+    if words.ndim == 1:  # the rest of one giant field: vectorised over its words
+        t = _finalize(words ^ salt)
+        t -= base
+        return t.sum(dtype=np.uint64)
+    out = None
+    for m in range(words.shape[-1]):
+        t = _finalize(words[..., m] ^ salt[m])
+        t -= base[m]
+        out = t if out is None else out + t
+    return out
 
 
 def _hash_keys(blk: _Block, plan: _Plan) -> np.ndarray:
-    """64-bit hash per good row of its key fields: per field its length, then its bytes in
-    8-byte words (so field boundaries are part of the hash). Fields longer than 64 bytes finish
-    their words in Python — the same arithmetic, so the hash depends only on the bytes."""
+    """64-bit hash per good row of its key fields: per field, its length then its digest (so
+    field boundaries are part of the hash: ``("a", "bc")`` and ``("ab", "c")`` differ).
+    Fields longer than 64 bytes add the digest of their remaining words row by row."""
     pos, lengths = blk.fields(plan.key_cols, plan.ncols)
     h = np.full(blk.nrows, _SEED, dtype=np.uint64)
     for i in range(plan.key_cols.size):
         p, n = pos[i], lengths[i]
-        h = _mix(h ^ n.view(np.uint64))
         nw = _nwords(n, 8 * _MAXW)
         w = blk.gather(p, nw)
         w &= _masks(n, nw)
-        for m in range(nw):
-            h = np.where(n > 8 * m, _mix(h ^ w[m]), h)
+        digest = _field_digest(w)
         for r in np.flatnonzero(n > 8 * nw).tolist():
             raw = blk.buf[int(p[r]) + 8 * nw : int(p[r]) + int(n[r])].tobytes()
-            raw += b"\0" * ((-len(raw)) % 8)
-            x = int(h[r])
-            for k in range(0, len(raw), 8):
-                x = _mix_py(x ^ int.from_bytes(raw[k : k + 8], "little"))
-            h[r] = x
+            rest = np.frombuffer(raw + b"\0" * (-len(raw) % 8), dtype="<u8")
+            digest[r] = (int(digest[r]) + int(_field_digest(rest, nw))) & ((1 << 64) - 1)
+        h ^= n.view(np.uint64)
+        h = _mix(h)
+        h ^= digest
+        h = _mix(h)
     return _finalize(h)
 
 

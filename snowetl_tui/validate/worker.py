@@ -116,10 +116,11 @@ def spill_keys(res: ChunkResult, spill_dir: str) -> tuple[str | None, int]:
     hash range (partition) at a time, so memory stays bounded whatever the row count."""
     if res.key_hashes is None or len(res.key_hashes) == 0:
         return None, 0
-    rec = np.empty(len(res.key_hashes), dtype=SPILL_DTYPE)
-    rec["h"] = res.key_hashes
-    rec["o"] = res.key_offsets
-    rec.sort(order="h", kind="stable")
+    # argsort on the plain uint64 column: sorting the structured array by field is ~10x slower
+    order = np.argsort(res.key_hashes, kind="stable")
+    rec = np.empty(len(order), dtype=SPILL_DTYPE)
+    rec["h"] = res.key_hashes[order]
+    rec["o"] = np.asarray(res.key_offsets)[order]
     path = os.path.join(spill_dir, f"keys-{res.chunk_index:07d}.npy")
     np.save(path, rec, allow_pickle=False)
     return path, len(rec)
