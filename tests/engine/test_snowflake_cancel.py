@@ -231,3 +231,31 @@ async def test_cancel_during_copy(sf: dict[str, Any], monkeypatch):
     assert any(s.startswith(f"SELECT SYSTEM$CANCEL_QUERY('{submitted[0]}')")
                for s in CONTROL.statements)
     _assert_cancelled_cleanly(sf, job.id)
+
+
+@pytest.mark.parametrize("point", ["staged", "copy_submitted"])
+def test_sigkill_engine_on_the_staged_path_then_restart(sf: dict[str, Any], point: str):
+    """The engine dies after some parts are staged / right after the COPY was submitted; the
+    restarted engine resumes: staged parts are not uploaded twice, the COPY is not repeated,
+    the table holds every row exactly once and the stage is empty."""
+    import os
+
+    from snowetl_tui.client.socket_client import start_engine, wait_engine_gone
+
+    ws = Workspace(sf["ws"])
+    start_engine(ws, env={**os.environ, "SNOWETL_FAULT": point})
+    [job] = call(ws, "submit", autostart=False, files=[str(sf["ws"] / JAN)],
+                 chunk_size=32_000, part_bytes=64_000)
+    assert wait_engine_gone(ws, 60), "the fault point did not kill the engine"
+    env = dict(os.environ)
+    env.pop("SNOWETL_FAULT", None)
+    start_engine(ws, env=env)
+    final = wait_for(lambda: (j := call(ws, "get", job=job["id"]))["state"] in FINAL and j, 90)
+    assert final["state"] == "succeeded", final["error"]
+    raw = (sf["ws"] / JAN).read_bytes()
+    assert final["rows"] == raw.count(b"\n") - 1 == _table_rows(sf)
+    [load] = Ledger(ws.store_path).loads()
+    assert load.state == "succeeded" and load.rows_loaded == _table_rows(sf)
+    assert _staged(load.load_id) == {}
+    copies = [s for s in CONTROL.statements if s.lstrip().upper().startswith("COPY INTO")]
+    assert copies, "no COPY reached the warehouse"
