@@ -126,7 +126,6 @@ def find_duplicates(
         return summary
     parts = max(1, -(-total_rows * 16 // partition_bytes))
     summary.partitions = parts
-    arrays = [np.load(f, mmap_mode="r") for f in files]
     pending: list[np.ndarray] = []
     pending_rows = 0
 
@@ -154,16 +153,21 @@ def find_duplicates(
     for lo, hi in _bounds(parts):
         lo_u, hi_u = np.uint64(lo), np.uint64(min(hi, 2**64 - 1))
         pieces = []
-        for arr in arrays:
+        for f in files:
+            # Mapped afresh for each partition and copied out: pages of a mapping that stays
+            # open count in the process's RSS, which would then grow with the file.
+            arr = np.load(f, mmap_mode="r")
             h = arr["h"]
             a = int(np.searchsorted(h, lo_u, side="left"))
             b = int(np.searchsorted(h, hi_u, side="right" if hi >= 2**64 else "left"))
             if b > a:
-                pieces.append(np.asarray(arr[a:b]))
+                pieces.append(np.array(arr[a:b]))
+            del h, arr
         if not pieces:
             continue
         part = np.concatenate(pieces)
-        part.sort(order="h", kind="stable")
+        del pieces
+        part = part[np.argsort(part["h"], kind="stable")]
         same = part["h"][1:] == part["h"][:-1]
         if not same.any():
             continue
