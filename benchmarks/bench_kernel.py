@@ -239,7 +239,7 @@ PARTS = 64
 
 def worker(
     kspec: KernelSpec, path: str, index: int, start: int, length: int, spill: str
-) -> tuple[ChunkResult, int, int, float]:
+) -> tuple[ChunkResult, list[int], int, int, float]:
     """One chunk: map it, validate it, spill its key hashes to partition files (as the real
     job does: the parent never receives them), return the small aggregates, this worker's peak
     RSS and the CPU time the task used."""
@@ -249,41 +249,45 @@ def worker(
         res = validate_chunk(kspec, chunk.view, index, start)
     finally:
         chunk.close()
-    spill_keys(spill, res.key_hashes, res.key_offsets)
+    bounds = spill_keys(spill, index, res.key_hashes, res.key_offsets)
     res.key_hashes = res.key_offsets = None
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return res, os.getpid(), rss, time.process_time() - cpu0
+    return res, bounds, os.getpid(), rss, time.process_time() - cpu0
 
 
-def spill_keys(directory: str, hashes: np.ndarray, offsets: np.ndarray) -> None:
-    """Append (hash, offset) records to this process's file of each of 64 partitions (the
-    partition is the hash's top 6 bits)."""
+REC = np.dtype([("h", "<u8"), ("o", "<i8")])
+
+
+def spill_keys(directory: str, index: int, hashes: np.ndarray, offsets: np.ndarray) -> list[int]:
+    """Write this chunk's (hash, offset) records to one file, grouped by partition (the hash's
+    top 6 bits); return where each of the 64 partitions starts in it."""
     part = (hashes >> np.uint64(58)).astype(np.uint8)
     order = np.argsort(part, kind="stable")  # a radix sort for 8-bit keys
-    bounds = np.searchsorted(part[order], np.arange(PARTS + 1))
-    rec = np.empty(hashes.size, dtype=[("h", "<u8"), ("o", "<i8")])
+    rec = np.empty(hashes.size, dtype=REC)
     rec["h"], rec["o"] = hashes[order], offsets[order]
-    pid = os.getpid()
-    for i in range(PARTS):
-        if bounds[i + 1] > bounds[i]:
-            with open(os.path.join(directory, f"p{i:02d}-{pid}"), "ab") as fh:
-                rec[bounds[i] : bounds[i + 1]].tofile(fh)
+    rec.tofile(os.path.join(directory, f"c{index:05d}"))
+    return np.searchsorted(part[order], np.arange(PARTS + 1)).tolist()
 
 
-def find_duplicates(directory: str, parts: list[int]) -> tuple[int, float]:
-    """Rows whose key hash occurs more than once, partition by partition (the real tool then
-    compares the key values at the recorded offsets to drop hash collisions); and CPU time."""
+def find_duplicates(
+    directory: str, spills: list[tuple[int, list[int]]], parts: list[int]
+) -> tuple[int, float]:
+    """Rows whose key hash occurs more than once, partition by partition: memory is one
+    partition of the whole file (the real tool then compares the key values at the recorded
+    offsets to drop hash collisions); and the CPU time used."""
     cpu0 = time.process_time()
     dups = 0
-    names = os.listdir(directory)
-    for i in parts:
-        files = [os.path.join(directory, n) for n in names if n.startswith(f"p{i:02d}-")]
-        if not files:
-            continue
-        h = np.sort(
-            np.concatenate([np.fromfile(f, dtype=[("h", "<u8"), ("o", "<i8")])["h"] for f in files])
-        )
-        dups += int(np.count_nonzero(h[1:] == h[:-1]))
+    for k in parts:
+        pieces = []
+        for i, b in spills:
+            if b[k + 1] > b[k]:
+                name = os.path.join(directory, f"c{i:05d}")
+                count = b[k + 1] - b[k]
+                pieces.append(np.fromfile(name, dtype=REC, count=count, offset=b[k] * REC.itemsize))
+        if pieces:
+            h = np.concatenate([p["h"] for p in pieces])
+            h.sort()
+            dups += int(np.count_nonzero(h[1:] == h[:-1]))
     return dups, time.process_time() - cpu0
 
 
@@ -334,6 +338,7 @@ def run_pool(path: Path, kspec: KernelSpec, ranges: list[tuple[int, int]]) -> di
         t0 = time.perf_counter()
         cpu0 = time.process_time()
         cpu = 0.0
+        spills: list[tuple[int, list[int]]] = []
         pending: set = set()
         todo = list(enumerate(ranges))
         while todo or pending:
@@ -342,12 +347,13 @@ def run_pool(path: Path, kspec: KernelSpec, ranges: list[tuple[int, int]]) -> di
                 pending.add(pool.submit(worker, kspec, str(path), i, s, n, spill))
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:
-                res, pid, rss, used = fut.result()
+                res, bounds, pid, rss, used = fut.result()
+                spills.append((res.chunk_index, bounds))
                 cpu += used
                 worker_rss[pid] = max(worker_rss.get(pid, 0), rss)
                 _merge(res, per_day, totals)
         halves = [list(range(k, PARTS, WORKERS)) for k in range(WORKERS)]
-        found = list(pool.map(find_duplicates, [spill] * WORKERS, halves))
+        found = list(pool.map(find_duplicates, [spill] * WORKERS, [spills] * WORKERS, halves))
         dups = sum(d for d, _ in found)
         cpu += sum(c for _, c in found) + time.process_time() - cpu0
         elapsed = time.perf_counter() - t0

@@ -22,7 +22,7 @@ import numpy as np
 
 from snowetl_tui.data.compression import Codec, open_stream
 
-PARTITION_BYTES = 16 << 20
+PARTITION_BYTES = 8 << 20
 CANDIDATE_BATCH = 2_000_000
 KeyReader = Callable[[list[int]], dict[int, tuple[str, ...]]]
 

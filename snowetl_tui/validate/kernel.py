@@ -89,6 +89,7 @@ import codecs
 import ctypes
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -688,8 +689,9 @@ def _check_other_encoding(view: np.ndarray, spec: KernelSpec, acc: _Acc) -> None
     _locate_encoding_errors(view, spec.encoding, acc)
 
 
-class _ErrorCounter:
-    """A codec error handler that counts errors and remembers the first one's position."""
+class _ErrorCounter(threading.local):
+    """A codec error handler that counts errors and remembers the first one's position
+    (thread-local state: codec error handlers are registered process-wide, by name)."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -697,7 +699,8 @@ class _ErrorCounter:
         self.base = 0
 
     def __call__(self, exc: UnicodeError) -> tuple[str, int]:
-        assert isinstance(exc, UnicodeDecodeError)
+        if not isinstance(exc, UnicodeDecodeError):
+            raise exc
         self.count += 1
         if self.first is None:
             self.first = self.base + exc.start

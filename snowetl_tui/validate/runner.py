@@ -262,8 +262,12 @@ def default_executor(workers: int | None = None) -> ProcessPoolExecutor:
     """A process pool sized to the cores, started with forkserver (safe with threads)."""
     n = workers or os.cpu_count() or 1
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-    return ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context(method),
-                               initializer=_worker_init, initargs=(os.getpid(),))
+    ctx = multiprocessing.get_context(method)
+    if method == "forkserver":
+        # Workers need the kernel, not the CLI or the TUI the main module would drag in.
+        ctx.set_forkserver_preload(["snowetl_tui.validate.worker"])
+    return ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_worker_init,
+                               initargs=(os.getpid(),))
 
 
 @dataclass
