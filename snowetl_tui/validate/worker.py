@@ -9,6 +9,7 @@ task pickles under the spawn/forkserver start methods.
 
 from __future__ import annotations
 
+import mmap
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -180,12 +181,40 @@ def _pieces(path: str, chunk: Chunk, quote: bytes | None) -> Iterator[tuple[int,
         with memoryview(chunk.data) as view:
             yield chunk.start, view
         return
+    if quote is None and chunk.length > 0:
+        yield from _mapped_pieces(path, chunk)
+        return
     with open(path, "rb", buffering=0) as fh:
         fh.seek(chunk.start)
         offset = chunk.start
         for piece in split_records(fh, PIECE_SIZE, quote, limit=chunk.length):
             yield offset, piece
             offset += len(piece)
+
+
+def _mapped_pieces(path: str, chunk: Chunk) -> Iterator[tuple[int, memoryview]]:
+    """Unquoted plain files: pieces are views of a read-only mapping (no copy of the bytes);
+    each piece's pages are dropped from the mapping once processed, so the worker's RSS stays
+    at one piece although the whole chunk is mapped."""
+    page = mmap.ALLOCATIONGRANULARITY
+    base = chunk.start - chunk.start % page
+    lead = chunk.start - base
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), lead + chunk.length, offset=base,
+                                           access=mmap.ACCESS_READ) as mm:
+        pos, end = lead, lead + chunk.length
+        while pos < end:
+            cut = end
+            if end - pos > PIECE_SIZE:
+                nl = mm.rfind(b"\n", pos, pos + PIECE_SIZE)
+                if nl < 0:
+                    nl = mm.find(b"\n", pos + PIECE_SIZE, end)
+                cut = end if nl < 0 else nl + 1
+            with memoryview(mm) as whole, whole[pos:cut] as piece:
+                yield base + pos, piece
+            drop = (cut - cut % page) - (pos - pos % page)
+            if drop > 0:
+                mm.madvise(mmap.MADV_DONTNEED, pos - pos % page, drop)
+            pos = cut
 
 
 def process_chunk(
