@@ -55,7 +55,8 @@ def ours_local(path: Path) -> dict[str, Any]:
     (ws / "configs" / "demo.json").write_text(json.dumps(demo_config()))
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "snowetl_tui", "--workspace", str(ws), "load",
-                             str(path), "--json"], stdout=subprocess.PIPE, text=True)
+                             str(path), "--foreground", "--json"], stdout=subprocess.PIPE,
+                            text=True)
     with TreeRss(proc.pid) as rss:
         out, _ = proc.communicate()
     wall = time.perf_counter() - t0

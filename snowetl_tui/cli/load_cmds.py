@@ -85,34 +85,31 @@ def _load_foreground(app: AppContext, files: tuple[str, ...], *, target: str | N
                      chunk_size: str, part_size: str | None) -> None:
     """The pipeline in this process: what cron/CI use where no engine may run."""
     from snowetl_tui.load.pipeline import Loader, LoadOptions
-    from snowetl_tui.validate.runner import default_executor
 
     ws = app.workspace.ensure()
     size = parse_size(chunk_size)
     registry = ConfigRegistry.load(ws)
-    executor = default_executor(workers)
     results: list[dict[str, Any]] = []
     worst = EXIT_OK
     out = console()
-    try:
-        loader = Loader(ws, registry, executor=executor)
-        for file in files:
-            try:
-                res = loader.load(Path(file), LoadOptions(
-                    replace=replace, dry_run=dry_run, target=target, workers=workers,
-                    chunk_size=size, part_bytes=parse_size(part_size) if part_size else None))
-            except SnowetlError as exc:
-                for line in str(exc).splitlines():
-                    click.echo(f"snowetl-tui: error: {line}", err=True)
-                worst = max(worst, exc.exit_code)
-                continue
-            results.append(res.as_dict())
-            if res.state not in ("succeeded", "validated"):
-                worst = max(worst, EXIT_FAILED)
-            if not as_json:
-                _print_result(out, {**res.as_dict(), "file": file})
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+    # No shared pool: each file's read starts its own and stops it before the COPY, so idle
+    # workers do not hold memory while DuckDB or Snowflake copies (peak RSS of a local load).
+    loader = Loader(ws, registry, executor=None)
+    for file in files:
+        try:
+            res = loader.load(Path(file), LoadOptions(
+                replace=replace, dry_run=dry_run, target=target, workers=workers,
+                chunk_size=size, part_bytes=parse_size(part_size) if part_size else None))
+        except SnowetlError as exc:
+            for line in str(exc).splitlines():
+                click.echo(f"snowetl-tui: error: {line}", err=True)
+            worst = max(worst, exc.exit_code)
+            continue
+        results.append(res.as_dict())
+        if res.state not in ("succeeded", "validated"):
+            worst = max(worst, EXIT_FAILED)
+        if not as_json:
+            _print_result(out, {**res.as_dict(), "file": file})
     if as_json:
         emit_json(results)
     raise SystemExit(worst)
