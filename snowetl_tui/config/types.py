@@ -146,3 +146,16 @@ def parse_iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except (TypeError, ValueError):
         raise ValueError(f"'{text}' is not an ISO date (YYYY-MM-DD)") from None
+
+
+def duckdb_type(canonical: str) -> str:
+    """The DuckDB type of a canonical column type (rules and the local target both need it)."""
+    if canonical == "INTEGER":
+        return "BIGINT"
+    if canonical.startswith("NUMBER"):
+        return "DECIMAL" + canonical[len("NUMBER"):]
+    if canonical == "FLOAT":
+        return "DOUBLE"
+    if canonical.startswith("VARCHAR"):
+        return "VARCHAR"
+    return canonical

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from snowetl_tui.config.types import duckdb_type as duck_type
 from snowetl_tui.validate.kernel import KernelSpec
 
 MAX_RULE_EXAMPLES = 10
@@ -29,19 +30,6 @@ class RowRule:
 
     name: str
     sql: str
-
-
-def duck_type(canonical: str) -> str:
-    """DuckDB type of a canonical config type."""
-    if canonical == "INTEGER":
-        return "BIGINT"
-    if canonical.startswith("NUMBER"):
-        return "DECIMAL" + canonical[len("NUMBER"):]
-    if canonical == "FLOAT":
-        return "DOUBLE"
-    if canonical.startswith("VARCHAR"):
-        return "VARCHAR"
-    return canonical
 
 
 def _quote_ident(name: str) -> str:

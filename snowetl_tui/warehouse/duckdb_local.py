@@ -22,6 +22,7 @@ from typing import Any
 
 import duckdb
 
+from snowetl_tui.config.types import duckdb_type as duck_type
 from snowetl_tui.faults import fault_point
 from snowetl_tui.warehouse.base import (
     Capabilities,
@@ -40,18 +41,6 @@ from snowetl_tui.warehouse.identifiers import quote
 MARKER_TABLE = "_snowetl_loads"
 LOCK_WAIT_SECONDS = 30.0
 MEMORY_LIMIT = "256MB"
-
-
-def duck_type(canonical: str) -> str:
-    if canonical == "INTEGER":
-        return "BIGINT"
-    if canonical.startswith("NUMBER"):
-        return "DECIMAL" + canonical[len("NUMBER"):]
-    if canonical == "FLOAT":
-        return "DOUBLE"
-    if canonical.startswith("VARCHAR"):
-        return "VARCHAR"
-    return canonical
 
 
 def _lit(text: str) -> str:
