@@ -257,9 +257,3 @@ def _read_exact(fh: BinaryIO, n: int) -> bytes:
         remaining -= len(got)
     return b"".join(parts)
 
-
-def read_range(path: Path, start: int, length: int) -> bytes:
-    """The bytes of a plain file's range, as a worker reads its chunk."""
-    with open(path, "rb", buffering=0) as fh:
-        fh.seek(start)
-        return _read_exact(fh, length)

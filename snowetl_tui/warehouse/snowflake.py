@@ -183,7 +183,7 @@ def _errno(exc: BaseException) -> int | None:
 
 
 def _message(exc: BaseException) -> str:
-    """The first meaningful line of a connector error, without its ``000000 (XXXXX): ``."""
+    """The first meaningful line of a connector error, without its ``000000 (42S02): `` prefix."""
     raw = getattr(exc, "msg", None) or str(exc) or type(exc).__name__
     lines = [ln.strip() for ln in str(raw).splitlines() if ln.strip()]
     text = lines[0] if lines else type(exc).__name__
