@@ -272,27 +272,29 @@ class DuckDBWarehouse:
             ).fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
+    def _count(self, sql: str, start: date, end: date) -> int:
+        """One ``count(*)`` over the period (bounds bound as parameters)."""
+        with self._con(read_only=True) as con:
+            row = con.execute(sql, [start, end]).fetchone()
+        return int(row[0]) if row else 0
+
     def duplicate_keys(self, table: TableRef, keys: list[str], date_column: str, start: date,
                        end: date) -> int:
         cols = ", ".join(quote(k) for k in keys)
-        with self._con(read_only=True) as con:
-            row = con.execute(
-                f"SELECT count(*) AS n FROM (SELECT {cols} FROM {self._table(table)} "
-                f"WHERE {quote(date_column)} BETWEEN ? AND ? GROUP BY {cols} HAVING count(*) > 1)",
-                [start, end],
-            ).fetchone()
-        return int(row[0]) if row else 0
+        return self._count(
+            f"SELECT count(*) AS n FROM (SELECT {cols} FROM {self._table(table)} "
+            f"WHERE {quote(date_column)} BETWEEN ? AND ? GROUP BY {cols} HAVING count(*) > 1)",
+            start, end,
+        )
 
     def count_period(self, table: TableRef, date_column: str, start: date, end: date) -> int:
         if self.table_columns(table) is None:
             return 0
-        with self._con(read_only=True) as con:
-            row = con.execute(
-                f"SELECT count(*) AS n FROM {self._table(table)} "
-                f"WHERE {quote(date_column)} BETWEEN ? AND ?",
-                [start, end],
-            ).fetchone()
-        return int(row[0]) if row else 0
+        return self._count(
+            f"SELECT count(*) AS n FROM {self._table(table)} "
+            f"WHERE {quote(date_column)} BETWEEN ? AND ?",
+            start, end,
+        )
 
     def delete_period(self, table: TableRef, date_column: str, start: date, end: date) -> int:
         with self._con() as con:
