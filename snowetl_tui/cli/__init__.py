@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 from typing import Any
 
 import click
@@ -46,6 +48,26 @@ class GuardedGroup(click.Group):
             self.add_command(getattr(importlib.import_module(module), attr), cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """``snowetl-tui [PATH]``: a first positional argument that is not a command but an
+        existing path (or looks like one) is the directory the app opens on."""
+        args = list(args)
+        i = 0
+        while i < len(args):
+            arg = args[i]
+            if arg == "--":
+                break
+            if arg in ("-w", "--workspace"):
+                i += 2
+                continue
+            if arg.startswith("-"):
+                i += 1
+                continue
+            if arg not in self.list_commands(ctx) and (os.path.exists(arg) or "/" in arg):
+                ctx.meta["snowetl.open_path"] = args.pop(i)
+            break
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx: click.Context) -> Any:
         ws = ctx.params.get("workspace")
         return run_guarded(lambda: super(GuardedGroup, self).invoke(ctx), ws)
@@ -64,18 +86,46 @@ class GuardedGroup(click.Group):
     help="Workspace directory (configs/, logs/, .snowetl/). Default: $SNOWETL_WORKSPACE, "
     "else the current directory.",
 )
+@click.option("--no-mouse", is_flag=True,
+              help="App: leave the mouse to the terminal (select text in tmux/SSH).")
 @click.version_option(__version__, "-V", "--version", prog_name="snowetl-tui")
 @click.pass_context
-def cli(ctx: click.Context, workspace: str | None) -> None:
+def cli(ctx: click.Context, workspace: str | None, no_mouse: bool) -> None:
     """Validate and load very large TSV/CSV extracts into Snowflake or an embedded DuckDB,
     exactly once.
 
     \b
+    Without a command, opens the full-screen app on PATH (default: the current directory);
+    jobs run in the workspace's background engine and survive the app.
+
+    \b
+    Usage: snowetl-tui [-w DIR] [--no-mouse] [PATH]
+           snowetl-tui [-w DIR] COMMAND [ARGS]...
     Exit codes: 0 ok/pass, 1 checks or job failed, 2 usage, config or input error.
     """
     ctx.obj = AppContext(workspace)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        _open_app(ctx, no_mouse)
+
+
+def _open_app(ctx: click.Context, no_mouse: bool) -> None:
+    from pathlib import Path
+
+    from snowetl_tui.errors import InputError
+
+    path_arg = ctx.meta.get("snowetl.open_path")
+    start = Path(path_arg).expanduser() if path_arg else None
+    if start is not None and not start.is_dir():
+        if start.exists():
+            start = start.parent
+        else:
+            raise InputError(f"{path_arg}: no such directory")
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InputError("the app needs a terminal; for scripts use a command (see "
+                         "`snowetl-tui --help`), e.g. `snowetl-tui load FILE --wait`")
+    from snowetl_tui.tui.run import run_app
+
+    ctx.exit(run_app(ctx.obj.workspace, start, mouse=not no_mouse))
 
 
 def main() -> None:
