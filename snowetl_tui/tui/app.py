@@ -18,7 +18,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Tab, Tabs
+from textual.widgets import ContentSwitcher, Footer
 
 from snowetl_tui.client import CommandFailed, EngineError
 from snowetl_tui.errors import SnowetlError
@@ -34,6 +34,7 @@ from snowetl_tui.tui.views.jobs import JobsView
 from snowetl_tui.tui.views.logs import LogsView
 from snowetl_tui.tui.views.tables import TablesView
 from snowetl_tui.tui.widgets.status_bar import StatusBar
+from snowetl_tui.tui.widgets.view_bar import ViewBar
 from snowetl_tui.workspace import Workspace
 
 VIEW_CLASSES: tuple[type[View], ...] = (FilesView, JobsView, LogsView, TablesView)
@@ -48,13 +49,13 @@ class SnowetlApp(App[None]):
     CSS_PATH = "app.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS = [
-        Binding("1", "show_view('files')", "Files", id="app.view.files"),
-        Binding("2", "show_view('jobs')", "Jobs", id="app.view.jobs"),
-        Binding("3", "show_view('logs')", "Logs", id="app.view.logs"),
-        Binding("4", "show_view('tables')", "Tables", id="app.view.tables"),
+        Binding("1", "show_view('files')", "Files", id="app.view.files", show=False),
+        Binding("2", "show_view('jobs')", "Jobs", id="app.view.jobs", show=False),
+        Binding("3", "show_view('logs')", "Logs", id="app.view.logs", show=False),
+        Binding("4", "show_view('tables')", "Tables", id="app.view.tables", show=False),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
         Binding("colon", "command_palette", "Commands", id="app.palette", show=False),
-        Binding("q,ctrl+q", "quit", "Quit", id="app.quit", priority=False),
+        Binding("q", "quit", "Quit", id="app.quit"),
     ]
 
     def __init__(self, workspace: Workspace, *, start_path: Path | None = None,
@@ -77,8 +78,7 @@ class SnowetlApp(App[None]):
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
-        yield Tabs(*(Tab(f"{i} {cls.TITLE}", id=f"tab-{cls.VIEW_NAME}")
-                     for i, cls in enumerate(VIEW_CLASSES, start=1)), id="view-tabs")
+        yield ViewBar([(cls.VIEW_NAME, cls.TITLE) for cls in VIEW_CLASSES], id="view-bar")
         yield StatusBar(self.workspace.root.name or str(self.workspace.root), self.clock,
                         id="status")
         with ContentSwitcher(initial="files", id="views"):
@@ -89,7 +89,6 @@ class SnowetlApp(App[None]):
     def on_mount(self) -> None:
         if self._keymap:
             self.set_keymap(self._keymap)
-        self.query_one("#view-tabs", Tabs).can_focus = False
         self._apply_narrow(self.size.width)
         self.refresh_status()
         self.engine_link()
@@ -243,8 +242,7 @@ class SnowetlApp(App[None]):
         switcher = self.query_one("#views", ContentSwitcher)
         switcher.current = name
         self.current_view = name
-        tabs = self.query_one("#view-tabs", Tabs)
-        tabs.active = f"tab-{name}"
+        self.query_one(ViewBar).set_active(name)
         view = self.view(name)
         view.open(**args)
         view.focus_default()
@@ -256,32 +254,22 @@ class SnowetlApp(App[None]):
     def _on_view_request(self, msg: ViewRequest) -> None:
         self.show_view(msg.view, **msg.args)
 
-    @on(Tabs.TabActivated, "#view-tabs")
-    def _on_tab(self, event: Tabs.TabActivated) -> None:
-        name = (event.tab.id or "").removeprefix("tab-")
-        if name and name != self.current_view:
-            self.show_view(name)
-
     # -- help, palette, quit --------------------------------------------------------------------
     def help_rows(self) -> list[HelpRow]:
-        rows: list[HelpRow] = []
-        seen: set[tuple[str, str]] = set()
+        """Bindings of the focus chain, one row per action and place (aliases joined)."""
+        grouped: dict[tuple[str, str], dict[str, Any]] = {}
         for active in self.screen.active_bindings.values():
-            b = active.binding
-            node = active.node
+            b, node = active.binding, active.node
             where = "everywhere" if node is self or isinstance(node, Screen) else \
                 getattr(node, "TITLE", "") or type(node).__name__
-            ident = (b.action, where)
+            row = grouped.setdefault((b.action, where), {"keys": [], "desc": "", "id": ""})
             display = self.get_key_display(b)
-            if ident in seen:
-                for i, r in enumerate(rows):
-                    if (r.description or r.binding_id) and r.binding_id == (b.id or "") \
-                            and r.context == where and display not in r.keys.split(" / "):
-                        rows[i] = HelpRow(f"{r.keys} / {display}", r.description,
-                                          r.binding_id, r.context)
-                continue
-            seen.add(ident)
-            rows.append(HelpRow(display, b.description or b.action, b.id or "", where))
+            if display not in row["keys"]:
+                row["keys"].append(display)
+            row["desc"] = row["desc"] or b.description
+            row["id"] = row["id"] or b.id or ""
+        rows = [HelpRow(" / ".join(r["keys"]), r["desc"] or action, r["id"], where)
+                for (action, where), r in grouped.items()]
         rows.sort(key=lambda r: (r.context == "everywhere", r.context, r.keys))
         return rows
 

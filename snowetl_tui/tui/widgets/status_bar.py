@@ -51,7 +51,7 @@ class StatusBar(Static):
         shown = [s for s in ("running", "queued", "paused", "failed") if counts.get(s)]
         t.append("  ")
         if not shown and state.connected:
-            t.append("no active jobs", style="dim")
+            t.append("no active jobs  ", style="dim")
         for s in shown:
             symbol, word, _ = STATE_LOOK[s]
             t.append(f"{symbol} {counts[s]} {word}  ",
