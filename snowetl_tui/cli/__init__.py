@@ -32,6 +32,10 @@ LAZY_COMMANDS: dict[str, str] = {
     "pause": "snowetl_tui.cli.engine_cmds:pause_cmd",
     "resume": "snowetl_tui.cli.engine_cmds:resume_cmd",
     "logs": "snowetl_tui.cli.engine_cmds:logs_cmd",
+    "report": "snowetl_tui.cli.report_cmds:report_cmd",
+    "audit": "snowetl_tui.cli.report_cmds:audit_cmd",
+    "sample": "snowetl_tui.cli.report_cmds:sample_cmd",
+    "compare": "snowetl_tui.cli.report_cmds:compare_cmd",
 }
 
 

@@ -43,10 +43,17 @@ _SYMBOL = {"succeeded": "✓", "validated": "✓", "failed": "✗", "refused": "
               "chunk_size_mb setting).")
 @click.option("--part-size", help="Compressed part size for staged loads (default: the "
               "config's load.part_size_mb).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False),
+              help="@STAGE/path/ arguments: the config whose entries the staged files match.")
+@click.option("--period", help="@STAGE/path/ arguments: the period of staged files whose names "
+              "carry none (the config must then hold one entry).")
+@click.option("--file-format", help="@STAGE/path/ on Snowflake: a named FILE FORMAT to read the "
+              "staged files with (default: one built from the config).")
 @pass_app
 def load_cmd(app: AppContext, files: tuple[str, ...], target: str | None, replace: bool,
              dry_run: bool, wait: bool, foreground: bool, priority: int, as_json: bool,
-             workers: int | None, chunk_size: str | None, part_size: str | None) -> None:
+             workers: int | None, chunk_size: str | None, part_size: str | None,
+             config_file: str | None, period: str | None, file_format: str | None) -> None:
     """Validate FILES and load them into their tables, exactly once.
 
     By default the files become jobs of the workspace's engine (started if needed), which
@@ -54,7 +61,20 @@ def load_cmd(app: AppContext, files: tuple[str, ...], target: str | None, replac
     exit code is 0. With --wait (or --foreground) the exit code is 0 when every file loaded,
     1 when one failed or was refused, 2 on input or config errors. A file already loaded into
     its table is refused unless --replace.
+
+    @STAGE/path/ loads files that already sit in a Snowflake stage (internal or external; on the
+    local target @DIRECTORY, read in place): with --config and --foreground, they are listed,
+    validated by the warehouse itself and copied by explicit name, with the same ledger and
+    reconciliation as files.
     """
+    staged = [f for f in files if f.startswith("@")]
+    if staged:
+        _load_staged(app, files, target=target, replace=replace, dry_run=dry_run,
+                     foreground=foreground, as_json=as_json, config_file=config_file,
+                     period=period, file_format=file_format)
+        return
+    if config_file or period or file_format:
+        raise InputError("--config, --period and --file-format apply to @STAGE/path/ arguments")
     if foreground:
         _load_foreground(app, files, target=target, replace=replace, dry_run=dry_run,
                          as_json=as_json, workers=workers, chunk_size=chunk_size or "64MB",
@@ -110,6 +130,41 @@ def _load_foreground(app: AppContext, files: tuple[str, ...], *, target: str | N
             worst = max(worst, EXIT_FAILED)
         if not as_json:
             _print_result(out, {**res.as_dict(), "file": file})
+    if as_json:
+        emit_json(results)
+    raise SystemExit(worst)
+
+
+def _load_staged(app: AppContext, files: tuple[str, ...], *, target: str | None,
+                 replace: bool, dry_run: bool, foreground: bool, as_json: bool,
+                 config_file: str | None, period: str | None, file_format: str | None) -> None:
+    """``load @STAGE/path/ --config C --foreground``: validate in the warehouse, COPY by name."""
+    from snowetl_tui.load.pipeline import LoadOptions
+    from snowetl_tui.load.stage_load import StageLoader
+
+    if len(files) > 1 and any(not f.startswith("@") for f in files):
+        raise InputError("load either files or one @STAGE/path/, not both at once")
+    if not config_file:
+        raise InputError(f"{files[0]}: loading from a stage needs --config CONFIG (the entries "
+                         "its files match)")
+    if not foreground:
+        raise InputError(f"{files[0]}: loading from a stage runs in this process: add "
+                         "--foreground")
+    ws = app.workspace.ensure()
+    registry = ConfigRegistry.load(ws, [Path(config_file)])
+    loader = StageLoader(ws, registry)
+    results: list[dict[str, Any]] = []
+    worst = EXIT_OK
+    out = console()
+    for stage in files:
+        for res in loader.load_stage(stage, LoadOptions(replace=replace, dry_run=dry_run,
+                                                        target=target),
+                                     file_format=file_format, period_text=period):
+            results.append(res.as_dict())
+            if res.state not in ("succeeded", "validated"):
+                worst = max(worst, EXIT_FAILED)
+            if not as_json:
+                _print_result(out, res.as_dict())
     if as_json:
         emit_json(results)
     raise SystemExit(worst)

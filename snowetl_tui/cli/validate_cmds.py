@@ -54,16 +54,32 @@ def parse_size(text: str) -> int:
 
 
 @click.command("validate")
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, type=click.Path())
 @click.option("--config", "config_file", type=click.Path(dir_okay=False),
               help="Match against this config file only (default: every configs/*.json).")
 @click.option("--json", "as_json", is_flag=True, help="Print the reports as a JSON list.")
 @click.option("--report-dir", type=click.Path(file_okay=False),
-              help="Also write each report as <file>.validation.json into this directory.")
+              help="Also write each report as <file>.validation.json and a self-contained "
+              "<file>.validation.html (chart, findings) into this directory.")
 @click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: cores).")
 @click.option("--chunk-size", default="64MB", show_default=True,
               help="Bytes per chunk handed to a worker.")
 @click.option("--all-checks", is_flag=True, help="Also list the checks that passed.")
+@click.option("--executor", "executor_spec",
+              help="Where chunks run: process (default: a pool sized to the cores), thread, or "
+              "dask://HOST:PORT (a Dask cluster; the workers must see the files under the same "
+              "path). Default: the workspace's [engine] executor setting.")
+@click.option("--in-warehouse", is_flag=True,
+              help="Check the rows of --table for --period where they are (SQL in the "
+              "warehouse) instead of files: counts per day, calendar, anomalies, duplicate "
+              "keys, rules.")
+@click.option("--table", "table_name", help="With --in-warehouse: the table to check.")
+@click.option("--period", help="With --in-warehouse: 2024-03, 20240301-20240331, … ; for "
+              "@STAGE arguments: the period of staged files whose names carry none.")
+@click.option("--target", help="Connection of --in-warehouse and @STAGE checks (default: the "
+              "config's target).")
+@click.option("--file-format", help="@STAGE arguments on Snowflake: a named FILE FORMAT to read "
+              "the staged files with (default: one built from the config).")
 @pass_app
 def validate_cmd(
     app: AppContext,
@@ -74,18 +90,41 @@ def validate_cmd(
     workers: int | None,
     chunk_size: str,
     all_checks: bool,
+    executor_spec: str | None,
+    in_warehouse: bool,
+    table_name: str | None,
+    period: str | None,
+    target: str | None,
+    file_format: str | None,
 ) -> None:
     """Validate FILES against their load configs: structure, encoding, types, NULLs, dates,
     calendar, anomalies, duplicate keys and custom rules, in one streaming pass.
+
+    An argument @STAGE/path/ checks files already in a stage, read in place by the warehouse
+    (on the local target: @DIRECTORY). --in-warehouse --table T --period P checks rows already
+    loaded. Both give the same report as a file.
 
     Exit 0 when every file passes (warnings allowed), 1 when a check fails, 2 on input or
     config errors.
     """
     from snowetl_tui.validate.report import render
-    from snowetl_tui.validate.runner import default_executor, plan_file, validate_file
+    from snowetl_tui.validate.runner import plan_file, validate_file
 
     ws = app.workspace
     size = parse_size(chunk_size)
+    if in_warehouse:
+        if not table_name or not period:
+            raise InputError("--in-warehouse needs --table and --period")
+        if files:
+            raise InputError("--in-warehouse checks a table, not files: drop the file arguments")
+    elif not files:
+        raise InputError("give FILES (or @STAGE/path/) to validate, or --in-warehouse --table T "
+                         "--period P")
+    elif table_name:
+        raise InputError("--table needs --in-warehouse")
+    elif (period or file_format) and not any(f.startswith("@") for f in files):
+        raise InputError("--period and --file-format apply to --in-warehouse and @STAGE/path/ "
+                         "arguments")
     registry = ConfigRegistry.load(ws, [Path(config_file)] if config_file else None)
     out_dir = Path(report_dir) if report_dir else None
     if out_dir is not None:
@@ -99,9 +138,43 @@ def validate_cmd(
     out = console()
     err = console(stderr=True)
     show_progress = not as_json and sys.stderr.isatty()
-    executor = default_executor(workers)
+
+    def keep(report: Any, name: str) -> None:
+        nonlocal worst
+        data = report.as_dict()
+        reports.append(data)
+        if out_dir is not None:
+            _write_reports(out_dir, name, data, ws)
+        if report.verdict == "fail":
+            worst = max(worst, EXIT_FAILED)
+        if not as_json:
+            out.print(render(report, show_passed=all_checks))
+
+    if in_warehouse:
+        from snowetl_tui.load.stage_load import validate_table
+
+        assert table_name is not None and period is not None
+        keep(validate_table(ws, registry, table_name, period, target=target),
+             f"{table_name}.{period}")
+        if as_json:
+            emit_json(reports)
+        raise SystemExit(worst)
+    executor = _executor(ws, executor_spec, workers) if any(
+        not f.startswith("@") for f in files) else None
     try:
         for file in files:
+            if file.startswith("@"):
+                from snowetl_tui.load.stage_load import validate_stage
+
+                try:
+                    for report in validate_stage(ws, registry, file, target=target,
+                                                 file_format=file_format, period_text=period):
+                        keep(report, _report_name(report))
+                except SnowetlError as exc:
+                    for line in str(exc).splitlines():
+                        click.echo(f"snowetl-tui: error: {line}", err=True)
+                    worst = max(worst, exc.exit_code)
+                continue
             try:
                 match = resolve_file(ws, registry, file)
                 plan = plan_file(Path(file), match.entry, match.period, match.config_display)
@@ -116,22 +189,53 @@ def validate_cmd(
                     click.echo(f"snowetl-tui: error: {line}", err=True)
                 worst = max(worst, exc.exit_code)
                 continue
-            data = report.as_dict()
-            reports.append(data)
-            if out_dir is not None:
-                target = out_dir / f"{Path(file).name}.validation.json"
-                target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-            if report.verdict == "fail":
-                worst = max(worst, EXIT_FAILED)
-            if not as_json:
-                out.print(render(report, show_passed=all_checks))
+            keep(report, Path(file).name)
     finally:
-        executor.shutdown(wait=True, cancel_futures=True)
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
     if as_json:
         emit_json(reports)
     elif worst == EXIT_USAGE and len(files) > 1:
         err.print("some files could not be validated (see errors above)")
     raise SystemExit(worst)
+
+
+def _write_reports(out_dir: Path, name: str, data: dict[str, Any], ws: Workspace) -> None:
+    """``<name>.validation.json`` (the report as printed by --json) and its HTML page."""
+    from snowetl_tui.report.html import render_job_html
+    from snowetl_tui.report.job_report import build_job_report
+
+    target = out_dir / f"{name}.validation.json"
+    page = out_dir / f"{name}.validation.html"
+    try:
+        target.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        page.write_text(render_job_html(build_job_report(kind="validate", validation=data,
+                                                         workspace=ws)), encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{out_dir}: cannot write the report: {exc.strerror or exc}") from None
+
+
+def _executor(ws: Workspace, spec: str | None, workers: int | None) -> Any:
+    """``--executor``, else the workspace's ``[engine] executor`` setting, else ``process``.
+
+    A Dask scheduler is connected to here, before any file, so an unreachable one is one
+    error line for the whole command rather than one per file.
+    """
+    from snowetl_tui.validate.executors import DEFAULT_EXECUTOR, make_executor
+
+    if spec is None:
+        spec = DEFAULT_EXECUTOR
+        if ws.settings_path.exists():
+            from snowetl_tui.engine.paths import EngineSettings
+
+            spec = EngineSettings.load(ws).executor
+    return make_executor(spec, workers)
+
+
+def _report_name(report: Any) -> str:
+    """File name stem of a staged group's report: table and period (a stage is no file)."""
+    period = f".{report.period_start}_{report.period_end}" if report.period_start else ""
+    return f"{report.table}{period}"
 
 
 class _progress_bar:

@@ -114,8 +114,9 @@ class ConfigRegistry:
     def display(self, entry: Entry) -> str:
         return self.workspace.display(entry.config_path)
 
-    def match(self, file: str | os.PathLike[str]) -> MatchResult:
-        """Match a file by its base name."""
+    def match(self, file: str | os.PathLike[str], *, suggest: bool = True) -> MatchResult:
+        """Match a file by its base name. ``suggest=False`` skips ranking the near misses of an
+        unmatched name (difflib per pattern), for callers matching whole directories."""
         shown = str(file)
         name = os.path.basename(os.fspath(file).rstrip("/"))
         hits: list[tuple[Entry, Period | None]] = []
@@ -135,7 +136,8 @@ class ConfigRegistry:
                 f"{self.display(e)}:{e.json_path}" for e, _ in hits[1:]
             )
             return MatchResult(shown, entry, period, self.display(entry), others)
-        return MatchResult(shown, None, None, suggestions=self.suggest(name, period_errors))
+        found = self.suggest(name, period_errors) if suggest else tuple(period_errors)
+        return MatchResult(shown, None, None, suggestions=found)
 
     def _suggestion(self, entry: Entry, reason: str, score: float) -> Suggestion:
         return Suggestion(

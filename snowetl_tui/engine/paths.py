@@ -123,6 +123,8 @@ class EngineSettings:
     log_retention_days: float = 30.0
     log_retention_mb: float = 500.0
     chunk_size_mb: int = 64
+    #: where validation chunks run: process | thread | dask://HOST:PORT (validate.executors)
+    executor: str = "process"
 
     @classmethod
     def load(cls, ws: Workspace) -> EngineSettings:
@@ -134,6 +136,16 @@ class EngineSettings:
             if key not in known:
                 raise InputError(f"{path}: engine.{key}: unknown setting; known: "
                                  f"{', '.join(known)}")
+            if key == "executor":
+                # parsed here so a typo stops the engine at start, not at the first job; the
+                # parser imports nothing heavy (Dask is only imported on connect)
+                from snowetl_tui.validate.executors import parse_executor_spec
+
+                if not isinstance(value, str):
+                    raise InputError(f"{path}: engine.executor: expected a string such as "
+                                     f"\"process\" or \"dask://HOST:PORT\", got {value!r}")
+                values[key] = parse_executor_spec(value, where=f"{path}: engine.executor").text
+                continue
             if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
                 raise InputError(f"{path}: engine.{key}: expected a non-negative number, "
                                  f"got {value!r}")

@@ -162,14 +162,17 @@ class Engine:
 
     @property
     def pool(self) -> Executor:
-        """One process pool for every job's chunks, created on first use (sized to the cores)."""
+        """One pool for every job's chunks, created on first use: ``[engine] executor``
+        (a local process pool sized to the cores by default, or a Dask cluster, which is
+        connected to lazily, in the job's thread, never on the event loop)."""
         if self._pool is None:
             if self._executor_factory is not None:
                 self._pool = self._executor_factory(self.settings.workers)
             else:
-                from snowetl_tui.validate.runner import default_executor
+                from snowetl_tui.validate.executors import make_executor
 
-                self._pool = default_executor(self.settings.workers)
+                self._pool = make_executor(self.settings.executor, self.settings.workers,
+                                           connect=False)
         return self._pool
 
     def request_stop(self, *, cancel: bool = False) -> None:
@@ -261,9 +264,27 @@ class Engine:
         self._joblog(job).write("error" if state == FAILED else "info", line, event="state",
                                 state=state)
         log.info("job %s %s", job.id, line)
+        if state == CANCELLED:
+            self._audit_cancel(job, error or (detail or {}).get("reason"))
         self._send(job)
         if state in FINAL_STATES:
             self._ended(job)
+
+    def _audit_cancel(self, job: Job, reason: str | None) -> None:
+        """Every cancel goes into the audit trail; a trail that cannot be written never stops
+        the state change (the job's log says so)."""
+        from snowetl_tui.load.ledger import Ledger
+
+        result = job.result or {}
+        try:
+            Ledger(self.ws.store_path).audit(
+                "cancel", target=job.target, table=job.table, rows=result.get("rows_loaded"),
+                load_id=result.get("load_id"), job_id=job.id, file=job.file,
+                detail={"kind": job.kind, "step": job.step, "reason": reason,
+                        "period": job.options.get("period")})
+        except Exception as exc:
+            log.exception("audit of the cancel of job %s", job.id)
+            self._joblog(job).write("warning", f"the cancel could not be audited: {exc}")
 
     def _ended(self, job: Job) -> None:
         """Metrics and notifications of a job end; neither may fail the state change."""
@@ -516,7 +537,12 @@ class Engine:
             self._move(job, QUEUED, detail={"reason": "engine stopping; resumes on next start"})
             return
         except SnowetlError as exc:
-            self._move(job, CANCELLED if rt.cancel.is_set() else FAILED, error=str(exc))
+            cancelled = rt.cancel.is_set()
+            job.result = {**(job.result or {}), **self._write_job_report(
+                job, rt, {"file": job.file, "table": job.table, "target": job.target,
+                          "state": "cancelled" if cancelled else "failed", "error": str(exc)},
+                None)}
+            self._move(job, CANCELLED if cancelled else FAILED, error=str(exc))
             return
         except Exception as exc:
             rt.log.write("error", "".join(traceback.format_exception(exc)))
@@ -568,6 +594,7 @@ class Engine:
                 data["report_path"] = str(report_path)
             except OSError as exc:
                 rt.log.write("warning", f"cannot write the report {report_path}: {exc}")
+        data.update(self._write_job_report(job, rt, data, report))
         job.result = data
         rows = data.get("rows_loaded") if job.kind == "load" else data.get("rows_validated")
         if rows is None:
@@ -582,6 +609,25 @@ class Engine:
             self._move(job, CANCELLED, error=data.get("error"))
         else:
             self._move(job, FAILED, error=data.get("error") or state)
+
+    def _write_job_report(self, job: Job, rt: Runtime, data: dict[str, Any],
+                          validation: dict[str, Any] | None) -> dict[str, str]:
+        """``logs/reports/<id>.json`` + ``.html``; their paths go into the job's result.
+
+        A report that cannot be written (permissions, full disk) is a warning in the job's
+        log, never a failed job: the load itself is what the ledger records.
+        """
+        from snowetl_tui.report.job_report import write_job_reports
+
+        try:
+            files = write_job_reports(self.ws, job.to_dict(), data, validation,
+                                      cancelled=rt.cancel.is_set())
+        except Exception as exc:
+            if not isinstance(exc, SnowetlError | OSError):
+                log.exception("job report of %s", job.id)
+            rt.log.write("warning", f"cannot write the job report: {exc}")
+            return {}
+        return {"report_json": str(files.json), "report_html": str(files.html)}
 
     # -- loader thread side --------------------------------------------------------------------
     def _gate(self, job: Job, rt: Runtime, loop: asyncio.AbstractEventLoop, kind: str,

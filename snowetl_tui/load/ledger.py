@@ -5,21 +5,33 @@ whose ``state`` moves planned → validated → staged → copy_submitted → co
 failed / refused / cancelled); each transition is committed before the step that follows it
 starts, so a crash always leaves a state from which the pipeline knows what is durable: the
 parts already staged (``load_parts``), the COPY's query id (to re-attach instead of running it
-twice). ``audit`` is the append-only trail of loads, replacements and deletes.
+twice).
+
+``audit`` is the append-only trail of loads, replacements, deletes and cancels: who (user,
+host), when, in which workspace, which file (path and content fingerprint), which target and
+table, how many rows, which warehouse query ids. It is a hash chain: each record stores the
+SHA-256 of its own content together with the hash of the record before it (``prev_hash``), so
+editing, removing or reordering a record breaks the chain at that record and
+:meth:`Ledger.verify_audit` names it. Rows written before the chain existed (older stores) are
+sealed as found, in id order, the first time this version opens the store. What a chain alone
+cannot show is the removal of the newest records; ``verify_audit`` therefore also checks that
+every load the ledger holds as succeeded has its audit record, and prints the head hash, which
+an operator can keep elsewhere to compare later.
 """
 
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
 import os
 import socket
 import sqlite3
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,6 +92,24 @@ CREATE TABLE IF NOT EXISTS audit (
     detail    TEXT
 );
 """
+
+#: Columns the hash chain added to ``audit`` (older stores get them by ALTER TABLE).
+AUDIT_CHAIN_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("workspace", "TEXT"),
+    ("job_id", "TEXT"),
+    ("file", "TEXT"),
+    ("fingerprint", "TEXT"),
+    ("query_ids", "TEXT"),
+    ("chain_version", "INTEGER"),
+    ("prev_hash", "TEXT"),
+    ("hash", "TEXT"),
+)
+#: What a record's hash covers, in this order (everything but the hash itself).
+AUDIT_HASHED = ("id", "at", "user", "host", "action", "workspace", "target", "table_name",
+                "period", "rows", "load_id", "job_id", "file", "fingerprint", "query_ids",
+                "detail", "chain_version", "prev_hash")
+CHAIN_VERSION = 1
+GENESIS = "0" * 64
 
 ACTIVE_STATES = ("planned", "validated", "staged", "copy_submitted", "copied")
 FINAL_STATES = ("succeeded", "failed", "refused", "cancelled", "deleted")
@@ -158,6 +188,7 @@ class Ledger:
         try:
             with self._connect() as con:
                 con.executescript(SCHEMA)
+                _migrate_audit(con)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"{path}: the store is unreadable ({exc}); move it aside (e.g. "
@@ -279,18 +310,238 @@ class Ledger:
         return [PartRecord(**dict(r)) for r in rows]
 
     # -- audit ---------------------------------------------------------------------------------
+    @property
+    def workspace(self) -> str:
+        """The workspace this store belongs to (``<workspace>/.snowetl/store.sqlite``)."""
+        path = self.path.resolve()
+        return str(path.parent.parent if path.parent.name == ".snowetl" else path.parent)
+
     def audit(self, action: str, *, target: str | None = None, table: str | None = None,
               period: str | None = None, rows: int | None = None, load_id: str | None = None,
-              detail: dict[str, Any] | None = None) -> None:
+              detail: dict[str, Any] | None = None, job_id: str | None = None,
+              file: str | None = None, fingerprint: str | None = None,
+              query_ids: Iterable[str] | None = None) -> int:
+        """Append one sealed record; returns its id.
+
+        What the caller does not pass is taken from the load (``load_id``) and from ``detail``
+        (``file``, ``sha256``, ``query_id``, ``job_id``), so every call site records the file's
+        fingerprint and the query ids without repeating the ledger's bookkeeping. The insert,
+        the read of the previous hash and the sealing are one ``BEGIN IMMEDIATE`` transaction:
+        two processes appending at once (engine and a foreground command) cannot both chain
+        onto the same record.
+        """
         user, host = who()
+        info = dict(detail or {})
+        rec = self.get(load_id) if load_id else None
+        if job_id is None:
+            job_id = (rec.job_id if rec else None) or _str_or_none(info.get("job_id"))
+        if file is None:
+            file = _str_or_none(info.get("file")) or (rec.file if rec else None)
+        if fingerprint is None:
+            fingerprint = file_fingerprint(
+                sha256=_str_or_none(info.get("sha256")) or (rec.sha256 if rec else None),
+                size=rec.size if rec else None, quick_hash=rec.quick_hash if rec else None)
+        ids = [q for q in [*(query_ids or ()), _str_or_none(info.get("query_id")),
+                           rec.query_id if rec else None] if q]
+        values = {
+            "at": now_iso(), "user": user, "host": host, "action": action,
+            "workspace": self.workspace, "target": target, "table_name": table,
+            "period": period, "rows": rows, "load_id": load_id, "job_id": job_id, "file": file,
+            "fingerprint": fingerprint,
+            "query_ids": json.dumps(list(dict.fromkeys(ids))) if ids else None,
+            "detail": json.dumps(info, sort_keys=True, default=str),
+            "chain_version": CHAIN_VERSION,
+        }
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
         with self._connect() as con:
-            con.execute(
-                "INSERT INTO audit (at, user, host, action, target, table_name, period, rows, "
-                "load_id, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [now_iso(), user, host, action, target, table, period, rows, load_id,
-                 json.dumps(detail or {}, sort_keys=True)],
-            )
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                _seal_unsealed(con)  # rows an older version appended meanwhile come first
+                cur = con.execute(f"INSERT INTO audit ({cols}) VALUES ({marks})",
+                                  list(values.values()))
+                row_id = int(cur.lastrowid or 0)
+                _seal(con, row_id, _head(con, before=row_id))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return row_id
 
     def audit_records(self) -> list[dict[str, Any]]:
         with self._connect() as con:
             return [dict(r) for r in con.execute("SELECT * FROM audit ORDER BY id").fetchall()]
+
+    def iter_audit(self, *, since: str | None = None, table: str | None = None
+                   ) -> Iterator[dict[str, Any]]:
+        """Audit records in order, streamed (the trail grows without bound)."""
+        where, args = ["1 = 1"], []
+        if since:
+            where.append("at >= ?")
+            args.append(since)
+        if table:
+            where.append("UPPER(table_name) = UPPER(?)")
+            args.append(table)
+        with self._connect() as con:
+            cur = con.execute(f"SELECT * FROM audit WHERE {' AND '.join(where)} ORDER BY id",
+                              args)
+            for row in cur:
+                yield dict(row)
+
+    def audit_count(self) -> int:
+        with self._connect() as con:
+            return int(con.execute("SELECT COUNT(*) FROM audit").fetchone()[0])
+
+    def verify_audit(self, max_problems: int = 20) -> AuditVerification:
+        """Recompute the chain from the first record; name every record that breaks it."""
+        out = AuditVerification()
+        expected = GENESIS
+        with self._connect() as con:
+            for row in con.execute("SELECT * FROM audit ORDER BY id"):
+                rec = dict(row)
+                out.records += 1
+                name = describe_audit_record(rec)
+                stored = rec.get("hash")
+                problem = None
+                if rec.get("chain_version") != CHAIN_VERSION:
+                    problem = (f"{name}: unknown chain version {rec.get('chain_version')!r} "
+                               "(written by another tool, or the column was edited)")
+                elif rec.get("prev_hash") != expected:
+                    problem = (f"{name} does not follow "
+                               + ("the start of the trail" if expected == GENESIS
+                                  else f"record #{out.last_id}")
+                               + ": a record before it was removed, inserted or edited")
+                elif record_hash(rec) != stored:
+                    problem = (f"{name} was altered after it was written (its content no "
+                               "longer matches its hash)")
+                if problem is not None:
+                    out.add(problem, max_problems)
+                expected = stored or ""
+                out.last_id = int(rec["id"])
+                out.head = stored
+            missing = con.execute(
+                "SELECT load_id, table_name, period_start, period_end FROM loads WHERE "
+                "state = 'succeeded' AND load_id NOT IN (SELECT load_id FROM audit WHERE "
+                "load_id IS NOT NULL AND action IN ('load', 'replace')) ORDER BY created_at"
+            ).fetchall()
+        for m in missing:
+            out.add(f"load {m['load_id']} of {m['table_name']} ({m['period_start']}.."
+                    f"{m['period_end']}) succeeded but has no audit record: the newest "
+                    "records were removed, or the process died between the load's commit and "
+                    "its audit record", max_problems)
+        return out
+
+
+@dataclass
+class AuditVerification:
+    """The outcome of :meth:`Ledger.verify_audit`."""
+
+    records: int = 0
+    head: str | None = None
+    last_id: int = 0
+    problems: list[str] = field(default_factory=list)
+    more: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, problem: str, cap: int) -> None:
+        if len(self.problems) < cap:
+            self.problems.append(problem)
+        else:
+            self.more += 1
+
+
+def _str_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None
+
+
+def file_fingerprint(*, sha256: str | None, size: int | None = None,
+                     quick_hash: str | None = None) -> str | None:
+    """The content's identity: SHA-256 when known, else size + hash of head and tail."""
+    if sha256:
+        return f"sha256:{sha256}"
+    if quick_hash:
+        return f"size:{size}:head-tail-sha256:{quick_hash}"
+    return None
+
+
+def record_hash(rec: dict[str, Any]) -> str:
+    """SHA-256 of a record's hashed fields (canonical JSON: sorted keys, no spaces)."""
+    payload = json.dumps({k: rec.get(k) for k in AUDIT_HASHED}, sort_keys=True,
+                         separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def describe_audit_record(rec: dict[str, Any]) -> str:
+    """``audit record #3 (2024-05-01T10:00:00, load of T 2024-01, by ann@box)``."""
+    what = str(rec.get("action") or "?")
+    if rec.get("table_name"):
+        what += f" of {rec['table_name']}"
+    if rec.get("period"):
+        what += f" {rec['period']}"
+    return (f"audit record #{rec.get('id')} ({str(rec.get('at') or '?')[:19]}, {what}, by "
+            f"{rec.get('user')}@{rec.get('host')})")
+
+
+def _head(con: sqlite3.Connection, before: int | None = None) -> str:
+    """Hash of the last sealed record (before id ``before``), or GENESIS."""
+    if before is None:
+        row = con.execute("SELECT hash FROM audit WHERE hash IS NOT NULL ORDER BY id DESC "
+                          "LIMIT 1").fetchone()
+    else:
+        row = con.execute("SELECT hash FROM audit WHERE hash IS NOT NULL AND id < ? ORDER BY "
+                          "id DESC LIMIT 1", [before]).fetchone()
+    return str(row[0]) if row else GENESIS
+
+
+def _seal(con: sqlite3.Connection, row_id: int, prev: str) -> str:
+    con.execute("UPDATE audit SET chain_version = COALESCE(chain_version, ?), prev_hash = ? "
+                "WHERE id = ?", [CHAIN_VERSION, prev, row_id])
+    row = con.execute("SELECT * FROM audit WHERE id = ?", [row_id]).fetchone()
+    digest = record_hash(dict(row))
+    con.execute("UPDATE audit SET hash = ? WHERE id = ?", [digest, row_id])
+    return digest
+
+
+def _seal_unsealed(con: sqlite3.Connection) -> int:
+    """Chain rows without a hash (written before the chain, or by an older version)."""
+    ids = [int(r[0]) for r in con.execute("SELECT id FROM audit WHERE hash IS NULL ORDER BY id")]
+    if not ids:
+        return 0
+    prev = _head(con, before=ids[0])
+    for row_id in ids:
+        prev = _seal(con, row_id, prev)
+    return len(ids)
+
+
+def _migrate_audit(con: sqlite3.Connection) -> None:
+    """Add the chain's columns to an older ``audit`` table and seal its rows, once.
+
+    Checked without a lock first (the common case: nothing to do); the change itself runs
+    under ``BEGIN IMMEDIATE`` and re-checks, so two processes opening an old store at the same
+    moment migrate it once. Existing rows keep their content; they are only chained.
+    """
+    def todo() -> tuple[list[tuple[str, str]], bool]:
+        have = {r[1] for r in con.execute("PRAGMA table_info(audit)")}
+        missing = [(n, t) for n, t in AUDIT_CHAIN_COLUMNS if n not in have]
+        unsealed = not missing and con.execute(
+            "SELECT 1 FROM audit WHERE hash IS NULL LIMIT 1").fetchone() is not None
+        return missing, unsealed
+
+    missing, unsealed = todo()
+    if not missing and not unsealed:
+        con.execute("CREATE INDEX IF NOT EXISTS audit_unsealed ON audit (id) WHERE hash IS NULL")
+        return
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        missing, _ = todo()
+        for name, decl in missing:
+            con.execute(f"ALTER TABLE audit ADD COLUMN {name} {decl}")
+        con.execute("CREATE INDEX IF NOT EXISTS audit_unsealed ON audit (id) WHERE hash IS NULL")
+        _seal_unsealed(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise

@@ -4,7 +4,7 @@ The parent reads the file once, sequentially (SHA-256 and record boundaries), an
 ``max_in_flight`` chunks in the executor, so memory is flat whatever the file size. Workers
 return partial aggregates; the merge turns them into checks. The executor is a parameter: the
 default is a process pool sized to the cores (forkserver), but any
-``concurrent.futures.Executor`` works (threads in tests, a Dask client's executor later).
+``concurrent.futures.Executor`` works (threads in tests, a Dask cluster: see ``executors``).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExe
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 from snowetl_tui.config.loader import Entry
 from snowetl_tui.config.patterns import Period
@@ -297,6 +298,12 @@ def validate_file(
     started = time.monotonic()
     own = executor is None
     pool = executor or default_executor(workers)
+    # A remote executor (Dask) reads plain files on its workers: it checks they see the file,
+    # and its workers' outputs (spill files, compressed parts) are shipped back to this host.
+    remote: Any = pool if getattr(pool, "remote", False) else None
+    plain = plan.fmt.codec == "none"
+    if remote is not None:
+        remote.prepare(plan.path, plain=plain)
     n_workers = workers or getattr(pool, "_max_workers", None) or os.cpu_count() or 1
     in_flight_cap = max_in_flight or max(2, 2 * n_workers)
     if spill_root is not None and plan.spec.key_indices:
@@ -329,7 +336,7 @@ def validate_file(
         finished, _ = wait(list(pending), timeout=0.5 if block else 0, return_when=FIRST_COMPLETED)
         for fut in finished:
             pending.pop(fut)
-            out = fut.result()
+            out = fut.result() if remote is None else remote.collect(fut, spill_dir, compress)
             outcomes[out.result.chunk_index] = out
             done_bytes += out.result.byte_len
             rows += out.result.rows
@@ -352,8 +359,13 @@ def validate_file(
                     raise ValidationCancelled("validation cancelled")
                 while len(pending) >= in_flight_cap:
                     collect(block=True)
-                fut = pool.submit(process_chunk, plan.spec, str(plan.path), chunk, spill_dir,
-                                  plan.row_rules, compress)
+                if remote is None:
+                    fut = pool.submit(process_chunk, plan.spec, str(plan.path), chunk, spill_dir,
+                                      plan.row_rules, compress)
+                else:
+                    fut = remote.submit_chunk(plan.spec, os.path.abspath(plan.path), chunk,
+                                              spill_dir is not None, plan.row_rules, compress,
+                                              _stat_key(plan.path) if plain else None)
                 pending[fut] = chunk.index
                 collect(block=False)
             while pending:
@@ -384,6 +396,11 @@ def validate_file(
         if spill_dir is not None:
             shutil.rmtree(spill_dir, ignore_errors=True)
     return report
+
+
+def _stat_key(path: Path) -> tuple[int, int]:
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
 
 
 def _duplicates(plan: Plan, ordered: list[ChunkOutcome], spill_dir: str) -> DuplicateSummary:
@@ -641,9 +658,14 @@ _STATUS = {"fail": "FAIL", "warn": "WARN", "info": "PASS", "critical": "FAIL",
 
 
 def _period_checks(plan: Plan, per_day: dict[date, int]) -> list[Check]:
+    return period_checks(plan.period, plan.entry, per_day)
+
+
+def period_checks(period: Period | None, entry: Entry | None, per_day: dict[date, int]
+                  ) -> list[Check]:
+    """period, calendar, unexpected_days and anomalies from per-day counts — shared by file
+    validation and validation inside the warehouse, so both word their findings alike."""
     out: list[Check] = []
-    period = plan.period
-    entry = plan.entry
     if period is None or entry is None:
         out.append(Check("period", "PASS", 0, "no period in the file name: calendar not checked"))
         return out
@@ -713,19 +735,31 @@ def _rule_checks(plan: Plan, ordered: list[ChunkOutcome], lines: _Lines) -> list
     for rule in plan.row_rules:
         n = sum(o.rule_counts.get(rule.name, 0) for o in ordered)
         ex = sorted(e for o in ordered for e in o.rule_examples.get(rule.name, []))[:MAX_EXAMPLES]
-        status = _STATUS[severity[rule.name]] if n else "PASS"
-        msg = (f"{n:,} {'row violates' if n == 1 else 'rows violate'} {rule.sql}" if n
-               else f"every row satisfies {rule.sql}")
-        out.append(Check(f"rule:{rule.name}", status, n, msg,
-                         [_ex(lines, o, v) for o, v in ex]))
+        out.append(row_rule_check(rule.name, rule.sql, severity[rule.name], n,
+                                  [_ex(lines, o, v) for o, v in ex]))
     for name, sql, sev, lo, hi in plan.aggregate_rules:
         value = run_aggregate_rule(plan.spec, plan.path, plan.fmt.header, sql)
-        ok = value is not None and (lo is None or value >= lo) and (hi is None or value <= hi)
-        bounds = " and ".join(
-            x for x in [f"≥ {lo:g}" if lo is not None else "", f"≤ {hi:g}" if hi is not None
-                        else ""] if x
-        )
-        shown = "NULL" if value is None else f"{value:g}"
-        out.append(Check(f"rule:{name}", "PASS" if ok else _STATUS[sev], 0 if ok else 1,
-                         f"{sql} = {shown} (must be {bounds})"))
+        out.append(aggregate_rule_check(name, sql, sev, lo, hi, value))
     return out
+
+
+def row_rule_check(name: str, sql: str, severity: str, violations: int,
+                   examples: list[Example] | None = None) -> Check:
+    """The check of a row rule from its violation count (file or warehouse validation)."""
+    n = violations
+    msg = (f"{n:,} {'row violates' if n == 1 else 'rows violate'} {sql}" if n
+           else f"every row satisfies {sql}")
+    return Check(f"rule:{name}", _STATUS[severity] if n else "PASS", n, msg, examples or [])
+
+
+def aggregate_rule_check(name: str, sql: str, severity: str, lo: float | None,
+                         hi: float | None, value: float | None) -> Check:
+    """The check of an aggregate rule from its value (file or warehouse validation)."""
+    ok = value is not None and (lo is None or value >= lo) and (hi is None or value <= hi)
+    bounds = " and ".join(
+        x for x in [f"≥ {lo:g}" if lo is not None else "", f"≤ {hi:g}" if hi is not None
+                    else ""] if x
+    )
+    shown = "NULL" if value is None else f"{value:g}"
+    return Check(f"rule:{name}", "PASS" if ok else _STATUS[severity], 0 if ok else 1,
+                 f"{sql} = {shown} (must be {bounds})")

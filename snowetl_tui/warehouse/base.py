@@ -16,11 +16,12 @@ Conventions every adapter follows:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from snowetl_tui.errors import SnowetlError
 
@@ -119,6 +120,78 @@ class CopyOutcome:
 
 
 @dataclass(frozen=True)
+class StagedFile:
+    """One file already in a stage (or, locally, in the directory standing in for one)."""
+
+    name: str  # relative to the stage location that was listed: what ``FILES=(…)`` takes
+    size: int
+    last_modified: str | None = None
+    md5: str | None = None
+
+
+@dataclass(frozen=True)
+class StagedRows:
+    """Files of a stage read as rows, for checks before COPY and for the COPY itself.
+
+    ``location`` is what follows ``@``: ``STAGE/path/`` on Snowflake (internal or external
+    stage), a directory on the local target (files read in place). ``file_format`` names a
+    Snowflake FILE FORMAT; without one, the adapter builds a temporary one from ``fmt``.
+    """
+
+    location: str
+    files: tuple[str, ...]
+    fmt: FileFormatSpec
+    file_format: str | None = None
+
+
+@dataclass(frozen=True)
+class TableRows:
+    """The rows of one period of a table (``date_column`` between ``start`` and ``end``)."""
+
+    table: TableRef
+    date_column: str
+    start: date
+    end: date
+
+
+RowSource = StagedRows | TableRows
+
+
+@dataclass
+class RowGroup:
+    """One group of a staged profile: the rows of one file on one day (``day`` None = the date
+    did not parse) and, per column in order, values not of the declared type and NULLs in
+    NOT NULL columns."""
+
+    file: str
+    day: date | None
+    rows: int
+    bad_dates: int  # date values present but not parseable with the configured format
+    type_errors: tuple[int, ...]
+    nulls: tuple[int, ...]
+
+
+@dataclass
+class StagedProfile:
+    """What one pass over staged files tells; ``rejected`` is None where the warehouse cannot
+    count rows with the wrong number of fields (Snowflake queries pad or cut them)."""
+
+    groups: list[RowGroup] = field(default_factory=list)
+    bad_date_examples: list[str] = field(default_factory=list)
+    rejected: int | None = None
+    rejected_examples: list[tuple[str, int, str]] = field(default_factory=list)
+
+
+@dataclass
+class DuplicateFacts:
+    """Keys occurring more than once: how many, the excess rows, the largest groups."""
+
+    keys: int
+    excess_rows: int
+    groups: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Capabilities:
     """What a target can do; decided at connect time and documented per adapter."""
 
@@ -189,8 +262,105 @@ class Warehouse(Protocol):
         """Number of keys occurring more than once among the period's rows."""
         ...
 
+    def duplicate_key_examples(self, table: TableRef, keys: list[str], date_column: str,
+                               start: date, end: date, limit: int = 5
+                               ) -> list[tuple[tuple[Any, ...], int]]:
+        """The most repeated keys of the period: (key values, occurrences), most first."""
+        ...
+
     def count_period(self, table: TableRef, date_column: str, start: date, end: date) -> int: ...
 
     def delete_period(self, table: TableRef, date_column: str, start: date, end: date) -> int:
         """Delete the period's rows in one transaction; returns how many were deleted."""
         ...
+
+
+@runtime_checkable
+class StageWarehouse(Warehouse, Protocol):
+    """What validation inside the warehouse and loading from a stage need on top.
+
+    Every query here is read-only: aggregates over a period of a table, or over staged files
+    read through a file format, so a file too big to pull to this box is still checked
+    before COPY. Names are validated and quoted, values bound.
+    """
+
+    def list_stage(self, location: str) -> list[StagedFile]:
+        """Files under ``@location`` (sorted by name); a stage that does not exist is a
+        one-line :class:`WarehouseError`."""
+        ...
+
+    def profile_staged(self, src: StagedRows, columns: list[ColumnDef]) -> StagedProfile:
+        """Rows per file and day, type errors and NULL violations per column, in one pass."""
+        ...
+
+    def duplicate_facts(self, src: RowSource, columns: list[ColumnDef], keys: list[str],
+                        limit: int = 20) -> DuplicateFacts: ...
+
+    def rule_value(self, src: RowSource, columns: list[ColumnDef], sql: str) -> float | None:
+        """An aggregate rule (a SELECT over ``data``, the typed rows) evaluated in place."""
+        ...
+
+    def rule_violations(self, src: RowSource, columns: list[ColumnDef], expr: str) -> int:
+        """Rows of ``data`` for which the boolean ``expr`` is false."""
+        ...
+
+    def submit_stage_copy(self, table: TableRef, load_id: str, src: StagedRows,
+                          parts: list[PartToCopy], columns: list[ColumnDef], *,
+                          replace: tuple[str, date, date] | None = None) -> str:
+        """COPY the staged files ``parts`` (names relative to ``src.location``, rows as
+        validated) with explicit file lists, at most 1000 per statement; returns the query id
+        that ``poll``/``copy_results`` follow."""
+        ...
+
+
+# -- SQL shared by the adapters (dialect-neutral text) ------------------------------------------
+_SQL_START = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
+
+
+def read_only_query(sql: str, what: str) -> str:
+    """A rule's SQL as one read-only statement: a single SELECT (or WITH … SELECT).
+
+    Rules come from the operator's config and run inside the warehouse with the connection's
+    rights, so anything that is not one query is refused before it is sent.
+    """
+    text = sql.strip().rstrip(";").strip()
+    if ";" in text or not _SQL_START.match(text):
+        raise WarehouseError(f"{what}: must be a single SELECT query, not {sql.strip()[:80]!r}")
+    return text
+
+
+def row_rule_expression(expr: str, what: str) -> str:
+    """A row rule's boolean expression, refused if it could end the statement."""
+    text = expr.strip()
+    if not text or ";" in text:
+        raise WarehouseError(f"{what}: must be one boolean expression, not {expr.strip()[:80]!r}")
+    return text
+
+
+def with_data(rule_sql: str, data_sql: str) -> str:
+    """``rule_sql`` (which reads the view ``data``) over ``data_sql`` as a CTE named data."""
+    text = read_only_query(rule_sql, "aggregate rule")
+    if text[:4].upper() == "WITH":
+        return f"WITH data AS ({data_sql}), {text[4:].lstrip()}"
+    return f"WITH data AS ({data_sql}) {text}"
+
+
+def duplicate_groups_sql(relation: str, key_columns: list[str]) -> str:
+    """Keys (as text) occurring more than once in ``relation``, largest groups first;
+    ``key_columns`` are already quoted."""
+    cols = ", ".join(key_columns)
+    as_text = ", ".join(f"CAST({c} AS VARCHAR) AS K{i}" for i, c in enumerate(key_columns))
+    order = ", ".join(f"K{i}" for i in range(len(key_columns)))
+    return (
+        f"SELECT {as_text}, COUNT(*) AS N FROM ({relation}) AS R GROUP BY {cols} "
+        f"HAVING COUNT(*) > 1 ORDER BY N DESC, {order}"
+    )
+
+
+def duplicate_totals_sql(relation: str, key_columns: list[str]) -> str:
+    """Number of duplicated keys and of excess rows in ``relation``."""
+    cols = ", ".join(key_columns)
+    return (
+        "SELECT COUNT(*) AS K, COALESCE(SUM(N - 1), 0) AS E FROM (SELECT COUNT(*) AS N FROM "
+        f"({relation}) AS R GROUP BY {cols} HAVING COUNT(*) > 1) AS G"
+    )

@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,12 +29,23 @@ from snowetl_tui.warehouse.base import (
     ColumnDef,
     CopyFileResult,
     CopyOutcome,
+    DuplicateFacts,
     FileFormatSpec,
     PartToCopy,
     QueryState,
     QueryStatus,
+    RowGroup,
+    RowSource,
+    StagedFile,
+    StagedProfile,
+    StagedRows,
     TableRef,
+    TableRows,
     WarehouseError,
+    duplicate_groups_sql,
+    duplicate_totals_sql,
+    row_rule_expression,
+    with_data,
 )
 from snowetl_tui.warehouse.identifiers import quote
 
@@ -287,6 +298,19 @@ class DuckDBWarehouse:
             start, end,
         )
 
+    def duplicate_key_examples(self, table: TableRef, keys: list[str], date_column: str,
+                               start: date, end: date, limit: int = 5
+                               ) -> list[tuple[tuple[Any, ...], int]]:
+        cols = ", ".join(quote(k) for k in keys)
+        with self._con(read_only=True) as con:
+            rows = con.execute(
+                f"SELECT {cols}, count(*) AS n FROM {self._table(table)} "
+                f"WHERE {quote(date_column)} BETWEEN ? AND ? GROUP BY {cols} "
+                f"HAVING count(*) > 1 ORDER BY n DESC, {cols} LIMIT {int(limit)}",
+                [start, end],
+            ).fetchall()
+        return [(tuple(r[:-1]), int(r[-1])) for r in rows]
+
     def count_period(self, table: TableRef, date_column: str, start: date, end: date) -> int:
         if self.table_columns(table) is None:
             return 0
@@ -309,6 +333,201 @@ class DuckDBWarehouse:
                 con.execute("ROLLBACK")
                 raise WarehouseError(_explain(exc, table)) from None
         return int(row[0]) if row else 0
+
+    # -- stages: a directory read in place ------------------------------------------------------
+    def list_stage(self, location: str) -> list[StagedFile]:
+        """Files under the directory ``location`` (recursively; hidden files skipped)."""
+        root = Path(location).expanduser()
+        if not root.is_dir():
+            what = "is not a directory" if root.exists() else "does not exist"
+            raise WarehouseError(
+                f"stage @{location} {what}: on the local target a stage is a directory on this "
+                "machine, read in place"
+            )
+        found: list[StagedFile] = []
+        for dirpath, dirnames, filenames in os.walk(root):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in filenames:
+                if name.startswith("."):
+                    continue
+                full = Path(dirpath) / name
+                st = full.stat()
+                found.append(StagedFile(
+                    full.relative_to(root).as_posix(), st.st_size,
+                    datetime.fromtimestamp(st.st_mtime, UTC).isoformat(timespec="seconds"),
+                ))
+        return sorted(found, key=lambda f: f.name)
+
+    @staticmethod
+    def _staged_read(src: StagedRows, ncols: int, *, rejects: bool = False) -> str:
+        """``read_csv`` over the staged files, every field as text, plus the file name."""
+        root = Path(src.location).expanduser()
+        files = "[" + ", ".join(_lit(str(root / f)) for f in src.files) + "]"
+        cols = "{" + ", ".join(f"{_lit(f'c{i}')}: 'VARCHAR'" for i in range(ncols)) + "}"
+        quote_char = src.fmt.quote or ""
+        return (
+            f"read_csv({files}, delim = {_lit(src.fmt.delimiter)}, quote = {_lit(quote_char)}, "
+            f"escape = {_lit(quote_char)}, header = {'true' if src.fmt.skip_header else 'false'},"
+            f" columns = {cols}, auto_detect = false, filename = true, strict_mode = true, "
+            f"ignore_errors = true, store_rejects = {'true' if rejects else 'false'}, "
+            "null_padding = false)"
+        )
+
+    @staticmethod
+    def _is_null(raw: str, fmt: FileFormatSpec) -> str:
+        nulls = [v for v in fmt.null_values if v != ""]
+        extra = f" OR {raw} IN ({', '.join(_lit(v) for v in nulls)})" if nulls else ""
+        return f"({raw} IS NULL OR {raw} = ''{extra})" if "" in fmt.null_values else \
+            f"({raw} IS NULL{extra})"
+
+    def _date_expr(self, raw: str, fmt: FileFormatSpec) -> str:
+        pattern = fmt.date_format or "%Y-%m-%d"
+        return (f"CASE WHEN {self._is_null(raw, fmt)} THEN NULL "
+                f"ELSE CAST(TRY_STRPTIME({raw}, {_lit(pattern)}) AS DATE) END")
+
+    def _typed_expr(self, raw: str, col: ColumnDef, fmt: FileFormatSpec) -> str:
+        if col.name == fmt.date_column:
+            return self._date_expr(raw, fmt)
+        return (f"CASE WHEN {self._is_null(raw, fmt)} THEN NULL "
+                f"ELSE TRY_CAST({raw} AS {duck_type(col.type)}) END")
+
+    def _type_error(self, raw: str, col: ColumnDef, fmt: FileFormatSpec) -> str | None:
+        """1 where a present value is not of the column's type (None: nothing to check)."""
+        t = col.type.upper()
+        if col.name == fmt.date_column or t == "VARCHAR":
+            return None
+        if t.startswith("VARCHAR("):
+            bad = f"length({raw}) > {int(t[8:-1])}"
+        else:
+            bad = f"TRY_CAST({raw} AS {duck_type(col.type)}) IS NULL"
+        return f"CASE WHEN NOT {self._is_null(raw, fmt)} AND {bad} THEN 1 ELSE 0 END"
+
+    def _data_sql(self, src: RowSource, columns: list[ColumnDef]) -> tuple[str, list[Any]]:
+        """The typed rows as ``data`` sees them, and the parameters of that query."""
+        if isinstance(src, TableRows):
+            return (f"SELECT * FROM {self._table(src.table)} "
+                    f"WHERE {quote(src.date_column)} BETWEEN ? AND ?", [src.start, src.end])
+        typed = ", ".join(f"{self._typed_expr(f'c{i}', c, src.fmt)} AS {quote(c.name)}"
+                          for i, c in enumerate(columns))
+        return f"SELECT {typed} FROM {self._staged_read(src, len(columns))}", []
+
+    def _raw_sql(self, src: RowSource, columns: list[ColumnDef]) -> tuple[str, list[Any]]:
+        """Rows with the columns as stored (table) or as text (staged), named as configured."""
+        if isinstance(src, TableRows):
+            return self._data_sql(src, columns)
+        cols = ", ".join(f"c{i} AS {quote(c.name)}" for i, c in enumerate(columns))
+        return f"SELECT {cols} FROM {self._staged_read(src, len(columns))}", []
+
+    @contextmanager
+    def _reader(self, src: RowSource) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Table checks read the database read-only; staged files need no database at all."""
+        if isinstance(src, TableRows):
+            with self._con(read_only=True) as con:
+                yield con
+            return
+        con = duckdb.connect()
+        try:
+            con.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+            con.execute("SET enable_progress_bar = false")
+            yield con
+        finally:
+            con.close()
+
+    def _query(self, src: RowSource, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+        with self._reader(src) as con:
+            try:
+                return con.execute(sql, params).fetchall()
+            except duckdb.Error as exc:
+                raise WarehouseError(f"check query on {self._what(src)} failed: "
+                                     f"{str(exc).splitlines()[0]}") from None
+
+    def _what(self, src: RowSource) -> str:
+        if isinstance(src, TableRows):
+            return f"{src.table.name} in {self.path}"
+        return f"@{src.location}"
+
+    def profile_staged(self, src: StagedRows, columns: list[ColumnDef]) -> StagedProfile:
+        fmt = src.fmt
+        names = [c.name for c in columns]
+        d = f"c{names.index(fmt.date_column)}" if fmt.date_column in names else None
+        bad_date = (f"NOT {self._is_null(d, fmt)} AND {self._date_expr(d, fmt)} IS NULL"
+                    if d else "false")
+        exprs = ["filename AS f", f"{self._date_expr(d, fmt) if d else 'NULL'} AS d",
+                 f"CASE WHEN {bad_date} THEN 1 ELSE 0 END AS bd"]
+        sums = ["COUNT(*)", "SUM(bd)"]
+        for i, c in enumerate(columns):
+            te = self._type_error(f"c{i}", c, fmt)
+            exprs.append(f"{te or '0'} AS te{i}")
+            exprs.append(f"CASE WHEN {self._is_null(f'c{i}', fmt)} THEN 1 ELSE 0 END AS nn{i}"
+                         if not c.nullable else f"0 AS nn{i}")
+            sums += [f"SUM(te{i})", f"SUM(nn{i})"]
+        source = self._staged_read(src, len(columns), rejects=True)
+        sql = (f"SELECT f, d, {', '.join(sums)} FROM (SELECT {', '.join(exprs)} FROM {source}) "
+               "GROUP BY f, d ORDER BY f, d")
+        root = str(Path(src.location).expanduser()) + os.sep
+        out = StagedProfile(rejected=0)
+        with self._reader(src) as con:
+            try:
+                rows = con.execute(sql).fetchall()
+                bad = con.execute(
+                    f"SELECT DISTINCT {d} FROM {self._staged_read(src, len(columns))} "
+                    f"WHERE {bad_date} ORDER BY 1 LIMIT 20"
+                ).fetchall() if d else []
+                rejected = con.execute(
+                    "SELECT s.file_path, e.line, e.error_message FROM reject_errors e JOIN "
+                    "reject_scans s USING (scan_id, file_id) ORDER BY s.file_path, e.line"
+                ).fetchall()
+            except duckdb.Error as exc:
+                raise WarehouseError(f"reading @{src.location} failed: "
+                                     f"{str(exc).splitlines()[0]}") from None
+        n = len(columns)
+        for f, day, count, bd, *rest in rows:
+            out.groups.append(RowGroup(
+                str(f).removeprefix(root), day, int(count), int(bd or 0),
+                tuple(int(rest[2 * i] or 0) for i in range(n)),
+                tuple(int(rest[2 * i + 1] or 0) for i in range(n)),
+            ))
+        out.bad_date_examples = [str(r[0]) for r in bad]
+        first: dict[tuple[str, int], str] = {}
+        for f, line, msg in rejected:  # one entry per bad row, whatever its number of errors
+            first.setdefault((str(f).removeprefix(root), int(line)), str(msg))
+        out.rejected = len(first)
+        out.rejected_examples = [(f, line, msg) for (f, line), msg in sorted(first.items())][:20]
+        return out
+
+    def duplicate_facts(self, src: RowSource, columns: list[ColumnDef], keys: list[str],
+                        limit: int = 20) -> DuplicateFacts:
+        relation, params = self._raw_sql(src, columns)
+        cols = [quote(k) for k in keys]
+        totals = self._query(src, duplicate_totals_sql(relation, cols), params)
+        k, e = totals[0] if totals else (0, 0)
+        groups = self._query(src, duplicate_groups_sql(relation, cols) + f" LIMIT {int(limit)}",
+                             params) if k else []
+        return DuplicateFacts(int(k), int(e or 0),
+                              [(tuple(str(v) for v in g[:-1]), int(g[-1])) for g in groups])
+
+    def rule_value(self, src: RowSource, columns: list[ColumnDef], sql: str) -> float | None:
+        data, params = self._data_sql(src, columns)
+        rows = self._query(src, with_data(sql, data), params)
+        if not rows or rows[0][0] is None:
+            return None
+        return float(rows[0][0])
+
+    def rule_violations(self, src: RowSource, columns: list[ColumnDef], expr: str) -> int:
+        data, params = self._data_sql(src, columns)
+        cond = row_rule_expression(expr, "row rule")
+        rows = self._query(src, f"SELECT COUNT(*) FROM ({data}) AS data WHERE NOT ({cond})",
+                           params)
+        return int(rows[0][0]) if rows else 0
+
+    def submit_stage_copy(self, table: TableRef, load_id: str, src: StagedRows,
+                          parts: list[PartToCopy], columns: list[ColumnDef], *,
+                          replace: tuple[str, date, date] | None = None) -> str:
+        """The staged files are read in place by the same transactional COPY as a local file
+        (row counts per file checked against the validated ones before COMMIT)."""
+        root = Path(src.location).expanduser()
+        in_place = [PartToCopy(p.name, root / p.name, p.rows) for p in parts]
+        return self.submit_copy(table, load_id, in_place, src.fmt, columns, replace=replace)
 
 
 def _stat(path: Path) -> tuple[int, int]:

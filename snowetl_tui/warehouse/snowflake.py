@@ -41,14 +41,25 @@ from snowetl_tui.warehouse.base import (
     ColumnDef,
     CopyFileResult,
     CopyOutcome,
+    DuplicateFacts,
     FileFormatSpec,
     PartToCopy,
     QueryState,
     QueryStatus,
+    RowGroup,
+    RowSource,
+    StagedFile,
+    StagedProfile,
+    StagedRows,
     TableRef,
+    TableRows,
     WarehouseError,
+    duplicate_groups_sql,
+    duplicate_totals_sql,
+    row_rule_expression,
+    with_data,
 )
-from snowetl_tui.warehouse.identifiers import normalize
+from snowetl_tui.warehouse.identifiers import normalize, quote
 from snowetl_tui.warehouse.snowflake_connections import (
     ResolvedConnection,
     resolve_connection,
@@ -56,19 +67,34 @@ from snowetl_tui.warehouse.snowflake_connections import (
 )
 from snowetl_tui.warehouse.snowflake_sql import (
     STAGE,
+    bad_dates_sql,
     canonical_type,
     copy_file_results,
     copy_statements,
     count_per_day_sql,
     count_period_sql,
     create_table_sql,
+    create_temp_format_sql,
     delete_period_sql,
     describe_copy_error,
+    describe_stage_sql,
+    duplicate_key_examples_sql,
     duplicate_keys_sql,
+    list_stage_sql,
+    named_format,
+    parse_stage_location,
     put_sql,
+    stage_copy_statements,
     stage_path,
+    stage_url,
+    staged_data_sql,
+    staged_files,
     staged_parts,
+    staged_profile_sql,
+    staged_select_sql,
     table_columns_sql,
+    table_period_sql,
+    temp_format_name,
 )
 
 log = logging.getLogger(__name__)
@@ -746,6 +772,14 @@ class SnowflakeWarehouse:
                          lambda cur: self._rows(cur, sql, (start, end)))
         return int(rows[0][0]) if rows else 0
 
+    def duplicate_key_examples(self, table: TableRef, keys: list[str], date_column: str,
+                               start: date, end: date, limit: int = 5
+                               ) -> list[tuple[tuple[Any, ...], int]]:
+        sql = duplicate_key_examples_sql(table, keys, date_column, limit)
+        rows = self._run(f"listing duplicate keys of {table.name}",
+                         lambda cur: self._rows(cur, sql, (start, end)))
+        return [(tuple(r[:-1]), int(r[-1])) for r in rows]
+
     def count_period(self, table: TableRef, date_column: str, start: date, end: date) -> int:
         sql = count_period_sql(table, date_column)
         rows = self._run(f"counting rows of {table.name}",
@@ -771,6 +805,127 @@ class SnowflakeWarehouse:
         deleted = self._run(f"deleting {start}..{end} from {table.name}", run, retry=False)
         log.info("deleted %d rows of %s..%s from %s", deleted, start, end, table.name)
         return deleted
+
+    # -- stages holding source files (validation in place, load from a stage) -----------------
+    def list_stage(self, location: str) -> list[StagedFile]:
+        """``LIST @STAGE/path/``; for an external stage ``DESC STAGE`` gives the URL that LIST
+        prefixes to every name. A missing stage is Snowflake's one-line error with a hint."""
+        loc = parse_stage_location(location)
+
+        def run(cur: Any) -> list[dict[str, Any]]:
+            rows = self._rows(cur, list_stage_sql(loc))
+            names = [d[0].lower() for d in (cur.description or [])]
+            return [dict(zip(names, r, strict=False)) for r in rows]
+
+        rows = self._run(f"LIST {loc.display}", run)
+        url = None
+        if any("://" in str(r.get("name", "")) for r in rows):
+            url = stage_url(self._run(f"DESC STAGE {loc.name.name}",
+                                      lambda cur: self._rows(cur, describe_stage_sql(loc))))
+        return staged_files(rows, loc, url)
+
+    def _format_name(self, src: StagedRows) -> str:
+        """The named file format, or a temporary one (this session only) built from the
+        config's format, created if needed — a reconnect loses it, so it is never cached."""
+        if src.file_format:
+            return named_format(src.file_format)
+        self._run("creating the temporary file format",
+                  lambda cur: self._rows(cur, create_temp_format_sql(src.fmt)))
+        return temp_format_name(src.fmt)
+
+    def _staged(self, src: StagedRows, columns: list[ColumnDef]) -> str:
+        loc = parse_stage_location(src.location)
+        return staged_select_sql(loc, src.files, self._format_name(src), len(columns))
+
+    def _relation(self, src: RowSource, columns: list[ColumnDef], *, typed: bool
+                  ) -> tuple[str, tuple[Any, ...] | None]:
+        if isinstance(src, TableRows):
+            return table_period_sql(src.table, src.date_column), (src.start, src.end)
+        return staged_data_sql(self._staged(src, columns), columns, src.fmt, typed=typed), None
+
+    @staticmethod
+    def _what(src: RowSource) -> str:
+        return src.table.name if isinstance(src, TableRows) else f"@{src.location}"
+
+    def profile_staged(self, src: StagedRows, columns: list[ColumnDef]) -> StagedProfile:
+        """One aggregate pass over the staged files (the warehouse reads them, not this box).
+        Rows with the wrong number of fields cannot be counted by a query (Snowflake pads or
+        cuts them): the COPY's ON_ERROR=ABORT_STATEMENT stops those."""
+        staged = self._staged(src, columns)
+        loc = parse_stage_location(src.location)
+        rows = self._run(f"checking {loc.display}",
+                         lambda cur: self._rows(cur, staged_profile_sql(staged, columns, src.fmt)))
+        bad_sql = bad_dates_sql(staged, columns, src.fmt)
+        bad = self._run(f"checking the dates of {loc.display}",
+                        lambda cur: self._rows(cur, bad_sql)) if bad_sql else []
+        n = len(columns)
+        out = StagedProfile(rejected=None)
+        for f, d, count, bd, *rest in rows:
+            out.groups.append(RowGroup(
+                _relative_to(str(f), loc.path), _as_date(d) if d is not None else None,
+                int(count), int(bd or 0),
+                tuple(int(rest[2 * i] or 0) for i in range(n)),
+                tuple(int(rest[2 * i + 1] or 0) for i in range(n)),
+            ))
+        out.bad_date_examples = [str(r[0]) for r in bad]
+        return out
+
+    def duplicate_facts(self, src: RowSource, columns: list[ColumnDef], keys: list[str],
+                        limit: int = 20) -> DuplicateFacts:
+        relation, params = self._relation(src, columns, typed=False)
+        cols = [quote(k) for k in keys]
+        what = f"counting duplicate keys of {self._what(src)}"
+        totals = self._run(what, lambda cur: self._rows(
+            cur, duplicate_totals_sql(relation, cols), params))
+        k, e = totals[0] if totals else (0, 0)
+        groups: list[tuple[Any, ...]] = []
+        if k:
+            groups = self._run(what, lambda cur: self._rows(
+                cur, duplicate_groups_sql(relation, cols) + f" LIMIT {int(limit)}", params))
+        return DuplicateFacts(int(k), int(e or 0),
+                              [(tuple(str(v) for v in g[:-1]), int(g[-1])) for g in groups])
+
+    def rule_value(self, src: RowSource, columns: list[ColumnDef], sql: str) -> float | None:
+        data, params = self._relation(src, columns, typed=True)
+        # with bound parameters the connector formats the text: a literal % must be doubled
+        text = sql.replace("%", "%%") if params else sql
+        rows = self._run(f"evaluating a rule on {self._what(src)}",
+                         lambda cur: self._rows(cur, with_data(text, data), params))
+        if not rows or rows[0][0] is None:
+            return None
+        return float(rows[0][0])
+
+    def rule_violations(self, src: RowSource, columns: list[ColumnDef], expr: str) -> int:
+        data, params = self._relation(src, columns, typed=True)
+        cond = row_rule_expression(expr, "row rule")
+        cond = cond.replace("%", "%%") if params else cond
+        rows = self._run(f"evaluating a rule on {self._what(src)}", lambda cur: self._rows(
+            cur, f"SELECT COUNT(*) AS N FROM ({data}) AS data WHERE NOT ({cond})", params))
+        return int(rows[0][0]) if rows else 0
+
+    def submit_stage_copy(self, table: TableRef, load_id: str, src: StagedRows,
+                          parts: list[PartToCopy], columns: list[ColumnDef], *,
+                          replace: tuple[str, date, date] | None = None) -> str:
+        """COPY the staged files by name (≤ 1000 per statement) through the file format.
+
+        One statement and no ``replace``: asynchronous, the id returned at once; otherwise
+        all statements in one transaction (as :meth:`submit_copy`)."""
+        loc = parse_stage_location(src.location)
+        statements = stage_copy_statements(table, loc, [p.name for p in parts],
+                                           self._format_name(src), force=replace is not None)
+        what = f"COPY into {table.name} from {loc.display}"
+        if replace is None and len(statements) == 1:
+            return self._submit_async(what, statements[0], columns)
+        return self._copy_in_transaction(what, table, statements, columns, replace)
+
+
+def _relative_to(name: str, path: str) -> str:
+    """A METADATA$FILENAME (path from the stage root) relative to the listed folder."""
+    if path and name.startswith(path):
+        return name[len(path):]
+    if path and "/" + path in name:
+        return name[name.index("/" + path) + len(path) + 1:]
+    return name
 
 
 def _raw(exc: BaseException) -> str:

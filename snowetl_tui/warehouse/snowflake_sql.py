@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from snowetl_tui.warehouse.base import (
     CopyFileResult,
     FileFormatSpec,
     PartToCopy,
+    StagedFile,
     TableRef,
     WarehouseError,
 )
@@ -360,6 +362,18 @@ def duplicate_keys_sql(table: TableRef, keys: list[str], date_column: str) -> st
     )
 
 
+def duplicate_key_examples_sql(table: TableRef, keys: list[str], date_column: str,
+                               limit: int) -> str:
+    if not keys:
+        raise WarehouseError("duplicate check needs at least one key column")
+    cols = ", ".join(quote(k) for k in keys)
+    return (
+        f"SELECT {cols}, COUNT(*) AS N FROM {quote_table(table)} "
+        f"WHERE {quote(date_column)} BETWEEN %s AND %s GROUP BY {cols} HAVING COUNT(*) > 1 "
+        f"ORDER BY N DESC, {cols} LIMIT {int(limit)}"
+    )
+
+
 def delete_period_sql(table: TableRef, date_column: str) -> str:
     col = quote(date_column)
     return f"DELETE FROM {quote_table(table)} WHERE {col} BETWEEN %s AND %s"
@@ -412,3 +426,254 @@ def _duck_column_name(name: str, columns: list[ColumnDef]) -> str:
     if m and int(m[1]) < len(columns):
         return normalize(columns[int(m[1])].name)
     return name
+
+
+# -- stages holding source files: list, query in place, COPY with explicit files -----------------
+#: Stage sub-paths and staged file names: a narrow alphabet, so no quoting question arises in
+#: stage references, FILES lists or PATTERN regexes.
+_SEGMENT = r"[A-Za-z0-9_=\-][A-Za-z0-9_.=\-]*"
+_STAGED_FILE = re.compile(rf"^(?:{_SEGMENT}/)*{_SEGMENT}$")
+_STAGE_PATH = re.compile(rf"^(?:{_SEGMENT}/)*$")
+
+
+@dataclass(frozen=True)
+class StageLocation:
+    """``@NAME/path/``: a (possibly qualified) stage name and a folder inside it."""
+
+    name: TableRef  # validated like a table name: 1–3 plain identifiers
+    path: str  # "" or "a/b/" (always ends with "/")
+
+    @property
+    def sql(self) -> str:
+        """``@"DB"."SCHEMA"."STAGE"/a/b/`` — the reference LIST, SELECT and COPY take."""
+        return f"@{quote_table(self.name)}/{self.path}"
+
+    @property
+    def display(self) -> str:
+        return f"@{self.name.name}/{self.path}"
+
+
+def parse_stage_location(location: str) -> StageLocation:
+    """``STAGE/path/`` (``@`` optional) → a validated :class:`StageLocation`."""
+    text = location.strip().removeprefix("@")
+    name, _, path = text.partition("/")
+    try:
+        quote_table(TableRef(name))
+    except WarehouseError:
+        raise WarehouseError(
+            f"invalid stage @{text}: the stage name must be STAGE, SCHEMA.STAGE or "
+            "DB.SCHEMA.STAGE made of letters, digits, '_' and '$'"
+        ) from None
+    if path and not path.endswith("/"):
+        path += "/"
+    if not _STAGE_PATH.match(path) or any(p in (".", "..") for p in path.split("/")):
+        raise WarehouseError(
+            f"invalid stage path @{text}: use letters, digits, '_', '-', '=', '.' and '/' only"
+        )
+    return StageLocation(TableRef(name), path)
+
+
+def check_staged_file(name: str) -> str:
+    """A staged file name relative to the stage location, safe in FILES and PATTERN."""
+    if (len(name) > 1024 or not _STAGED_FILE.match(name)
+            or any(p in (".", "..") for p in name.split("/"))):
+        raise WarehouseError(
+            f"staged file {name!r} cannot be loaded by name: use letters, digits, '_', '-', "
+            "'=', '.' and '/' only"
+        )
+    return name
+
+
+def list_stage_sql(loc: StageLocation) -> str:
+    return f"LIST {loc.sql}"
+
+
+def describe_stage_sql(loc: StageLocation) -> str:
+    return f"DESC STAGE {quote_table(loc.name)}"
+
+
+def stage_url(desc_rows: Iterable[tuple[Any, ...]]) -> str | None:
+    """The URL of an external stage from ``DESC STAGE`` rows (None for an internal stage)."""
+    import json
+
+    for row in desc_rows:
+        if len(row) >= 4 and str(row[1]).upper() == "URL" and row[3]:
+            value = str(row[3])
+            try:
+                parsed = json.loads(value)
+                value = parsed[0] if isinstance(parsed, list) and parsed else str(parsed)
+            except ValueError:
+                pass
+            value = value.strip()
+            if value:
+                return value if value.endswith("/") else value + "/"
+    return None
+
+
+def staged_files(rows: Iterable[dict[str, Any]], loc: StageLocation, url: str | None
+                 ) -> list[StagedFile]:
+    """Files under ``loc`` from LIST rows, named relative to ``loc`` (what FILES takes).
+
+    LIST names an internal stage's files ``<stage>/<path>`` (stage in lower case) and an
+    external stage's by full URL (``s3://bucket/prefix/<path>``), which ``url`` strips.
+    """
+    out: list[StagedFile] = []
+    for r in rows:
+        name = str(r.get("name") or "")
+        if not name or name.endswith("/"):
+            continue
+        if url is not None and "://" in name:
+            if not name.lower().startswith(url.lower()):
+                continue
+            rel = name[len(url):]
+        else:
+            rel = name.partition("/")[2]
+        if not rel.startswith(loc.path):
+            continue
+        rel = rel[len(loc.path):]
+        if rel:
+            out.append(StagedFile(rel, int(r.get("size") or 0),
+                                  str(r["last_modified"]) if r.get("last_modified") else None,
+                                  str(r["md5"]) if r.get("md5") else None))
+    return sorted(out, key=lambda f: f.name)
+
+
+def named_format(name: str) -> str:
+    """A named FILE FORMAT as the text ``FILE_FORMAT => '…'`` and ``FORMAT_NAME='…'`` take."""
+    try:
+        quote_table(TableRef(name))
+    except WarehouseError:
+        raise WarehouseError(
+            f"invalid file format name {name!r}: use FORMAT, SCHEMA.FORMAT or DB.SCHEMA.FORMAT"
+        ) from None
+    return ".".join(normalize(p) for p in name.split("."))
+
+
+def temp_format_name(fmt: FileFormatSpec) -> str:
+    """A deterministic name for the session's temporary file format built from ``fmt``."""
+    import hashlib
+
+    digest = hashlib.sha256(file_format_sql(fmt).encode()).hexdigest()[:12].upper()
+    return f"SNOWETL_FMT_{digest}"
+
+
+def create_temp_format_sql(fmt: FileFormatSpec) -> str:
+    """``CREATE TEMPORARY FILE FORMAT`` with the options our own COPY uses for ``fmt``."""
+    options = file_format_sql(fmt).removeprefix("FILE_FORMAT=(").removesuffix(")")
+    return (f"CREATE TEMPORARY FILE FORMAT IF NOT EXISTS {quote(temp_format_name(fmt))} "
+            f"{options}")
+
+
+def staged_pattern(files: Iterable[str]) -> str:
+    """A PATTERN matching exactly ``files`` (names relative to the listed location)."""
+    names = [check_staged_file(f).replace(".", "[.]") for f in files]
+    if not names:
+        raise WarehouseError("no staged files given")
+    return "(.*/)?(" + "|".join(names) + ")"
+
+
+def staged_select_sql(loc: StageLocation, files: Iterable[str], format_name: str,
+                      ncols: int) -> str:
+    """The staged files as text rows: ``"__FILE"`` and ``"C0"`` … ``"C<n-1>"``."""
+    cols = ", ".join(f'${i + 1} AS "C{i}"' for i in range(ncols))
+    return (
+        f'SELECT METADATA$FILENAME AS "__FILE", {cols} FROM {loc.sql} '
+        f"(FILE_FORMAT => {string_literal(named_format(format_name))}, "
+        f"PATTERN => {string_literal(staged_pattern(files))})"
+    )
+
+
+def _is_null(raw: str, fmt: FileFormatSpec) -> str:
+    values = ", ".join(string_literal(v) for v in fmt.null_values)
+    return f"({raw} IS NULL OR {raw} IN ({values}))" if values else f"({raw} IS NULL)"
+
+
+def _date_expr(raw: str, fmt: FileFormatSpec) -> str:
+    pattern = snowflake_date_format(fmt.date_format or "%Y-%m-%d")
+    return (f"CASE WHEN {_is_null(raw, fmt)} THEN NULL "
+            f"ELSE TRY_TO_DATE({raw}, {string_literal(pattern)}) END")
+
+
+def typed_column_sql(raw: str, col: ColumnDef, fmt: FileFormatSpec) -> str:
+    """A text column as its declared type (NULL where it is not of that type)."""
+    if col.name == fmt.date_column:
+        return _date_expr(raw, fmt)
+    return (f"CASE WHEN {_is_null(raw, fmt)} THEN NULL "
+            f"ELSE TRY_CAST({raw} AS {snowflake_type(col.type)}) END")
+
+
+def _type_error(raw: str, col: ColumnDef, fmt: FileFormatSpec) -> str:
+    t = col.type.upper()
+    if col.name == fmt.date_column or t == "VARCHAR":
+        return "0"
+    if t.startswith("VARCHAR("):
+        bad = f"LENGTH({raw}) > {int(t[8:-1])}"
+    else:
+        bad = f"TRY_CAST({raw} AS {snowflake_type(col.type)}) IS NULL"
+    return f"CASE WHEN NOT {_is_null(raw, fmt)} AND {bad} THEN 1 ELSE 0 END"
+
+
+def staged_profile_sql(staged: str, columns: list[ColumnDef], fmt: FileFormatSpec) -> str:
+    """One pass over the staged rows ``staged`` (from :func:`staged_select_sql`): per file and
+    day the rows, unparseable dates, and per column type errors and NULL violations."""
+    names = [c.name for c in columns]
+    d = f'"C{names.index(fmt.date_column)}"' if fmt.date_column in names else None
+    bad_date = f"NOT {_is_null(d, fmt)} AND {_date_expr(d, fmt)} IS NULL" if d else "FALSE"
+    exprs = ['"__FILE" AS F', f"{_date_expr(d, fmt) if d else 'NULL'} AS D",
+             f"CASE WHEN {bad_date} THEN 1 ELSE 0 END AS BD"]
+    sums = ["COUNT(*) AS N", "SUM(BD) AS BD"]
+    for i, c in enumerate(columns):
+        raw = f'"C{i}"'
+        exprs.append(f"{_type_error(raw, c, fmt)} AS TE{i}")
+        exprs.append(f"CASE WHEN {_is_null(raw, fmt)} THEN 1 ELSE 0 END AS NN{i}"
+                     if not c.nullable else f"0 AS NN{i}")
+        sums += [f"SUM(TE{i}) AS TE{i}", f"SUM(NN{i}) AS NN{i}"]
+    return (f"SELECT F, D, {', '.join(sums)} FROM (SELECT {', '.join(exprs)} FROM ({staged}) "
+            "AS R) AS G GROUP BY F, D ORDER BY F, D")
+
+
+def bad_dates_sql(staged: str, columns: list[ColumnDef], fmt: FileFormatSpec,
+                  limit: int = 20) -> str | None:
+    """Distinct date values that do not parse (examples for the report)."""
+    names = [c.name for c in columns]
+    if fmt.date_column not in names:
+        return None
+    d = f'"C{names.index(fmt.date_column)}"'
+    return (f"SELECT DISTINCT {d} AS V FROM ({staged}) AS R WHERE NOT {_is_null(d, fmt)} AND "
+            f"{_date_expr(d, fmt)} IS NULL ORDER BY 1 LIMIT {int(limit)}")
+
+
+def staged_data_sql(staged: str, columns: list[ColumnDef], fmt: FileFormatSpec, *,
+                    typed: bool) -> str:
+    """The staged rows with the configured column names: typed (the ``data`` of rules) or
+    as text (duplicate keys, compared as written in the files)."""
+    exprs = []
+    for i, c in enumerate(columns):
+        raw = f'"C{i}"'
+        exprs.append(f"{typed_column_sql(raw, c, fmt) if typed else raw} AS {quote(c.name)}")
+    return f"SELECT {', '.join(exprs)} FROM ({staged}) AS R"
+
+
+def table_period_sql(table: TableRef, date_column: str) -> str:
+    """The rows of one period of a table (bounds bound as ``%s`` parameters)."""
+    return (f"SELECT * FROM {quote_table(table)} "
+            f"WHERE {quote(date_column)} BETWEEN %s AND %s")
+
+
+def stage_copy_statements(table: TableRef, loc: StageLocation, files: list[str],
+                          format_name: str, *, force: bool = False) -> list[str]:
+    """COPY of staged files by explicit name, at most 1000 per statement, so nothing else in
+    the folder (a file staged later, a marker) is ever loaded."""
+    if not files:
+        raise WarehouseError(f"COPY into {table.name}: no staged files to copy")
+    names = [check_staged_file(f) for f in files]
+    if len(set(names)) != len(names):
+        raise WarehouseError(f"COPY into {table.name}: duplicate staged file names")
+    fmt = f"FILE_FORMAT=(FORMAT_NAME={string_literal(named_format(format_name))})"
+    out = []
+    for i in range(0, len(names), MAX_FILES_PER_COPY):
+        listed = ", ".join(string_literal(n) for n in names[i:i + MAX_FILES_PER_COPY])
+        sql = (f"COPY INTO {quote_table(table)} FROM {loc.sql} FILES=({listed}) {fmt} "
+               "ON_ERROR=ABORT_STATEMENT")
+        out.append(sql + (" FORCE=TRUE" if force else ""))
+    return out
