@@ -133,5 +133,6 @@ def demo_cmd(app: AppContext, directory: str | None, size_mb: float, seed: int) 
                   f"({f.bytes / 1e6:.1f} MB, {f.rows:,} rows)")
     data = manifest.workspace / "data"
     out.print("Next:")
+    out.print(f"  snowetl-tui --workspace {manifest.workspace} {data}        # the app")
     out.print(f"  snowetl-tui --workspace {manifest.workspace} validate {data}/*")
     out.print(f"  snowetl-tui --workspace {manifest.workspace} load {data}/*")

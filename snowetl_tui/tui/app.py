@@ -326,7 +326,11 @@ class SnowetlApp(App[None]):
     def quit_message(self) -> str | None:
         active = self.engine_state.active_jobs()
         if not active:
-            return None
+            if not self.engine_state.connected:
+                return None
+            pid = self.engine_state.engine.get("pid", "?")
+            return (f"no job is running; the engine (pid {pid}) stays up for the next session "
+                    f"— stop it with: snowetl-tui -w {self.workspace.root} engine stop")
         n = len(active)
         return (f"{n} job{'s' if n != 1 else ''} continue{'s' if n == 1 else ''} in the "
                 f"background engine; re-attach with: snowetl-tui -w {self.workspace.root}")

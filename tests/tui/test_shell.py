@@ -117,6 +117,10 @@ async def test_quit_says_jobs_continue(make_tui, engine, tui_ws):
         await wait_until(pilot, lambda: app.engine_state.connected, "connected")
         msg = app.quit_message()
         assert msg is not None and "1 job continues" in msg and str(tui_ws.root) in msg
+        engine.update("J1", state="succeeded")
+        await wait_until(pilot, lambda: not app.engine_state.active_jobs(), "job done")
+        msg = app.quit_message()
+        assert msg is not None and "no job is running" in msg and "engine stop" in msg
         await pilot.press("q")
     assert app.return_code == 0
 
