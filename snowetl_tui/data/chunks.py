@@ -119,7 +119,7 @@ def _iter_ranges(
     buf = bytearray(READ_BLOCK)
     index = 0
     with open(path, "rb", buffering=0) as fh:
-        head = _read_exact(fh, data_start)
+        head = read_exact(fh, data_start)
         hasher.update(head)
         last_byte = head[-1:]
         pos = len(head)  # file offset of buf[0]
@@ -232,7 +232,7 @@ def _iter_shipped(
     offset = 0
     index = 0
     with fh, raw:
-        head = _read_exact(fh, data_start)
+        head = read_exact(fh, data_start)
         hasher.update(head)
         last[0] = head[-1:]
         offset = len(head)
@@ -246,7 +246,8 @@ def _iter_shipped(
     summary.chunks = index
 
 
-def _read_exact(fh: BinaryIO, n: int) -> bytes:
+def read_exact(fh: BinaryIO, n: int) -> bytes:
+    """``n`` bytes, or fewer only at the end: decompressing streams return short reads."""
     parts: list[bytes] = []
     remaining = n
     while remaining > 0:

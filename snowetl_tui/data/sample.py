@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from snowetl_tui.config.model import FileEntry
-from snowetl_tui.data.chunks import split_records
+from snowetl_tui.data.chunks import read_exact, split_records
 from snowetl_tui.data.compression import open_stream
 from snowetl_tui.data.sniff import BOM, FileFormat, sniff_file
 from snowetl_tui.errors import InputError
@@ -147,7 +147,7 @@ def sample_file(path: Path, *, rows: int = 10, randomly: bool = False, seed: int
         seed = random.SystemRandom().randrange(1 << 31)
     out = Sample(path, fmt, b"", "random" if randomly else "head", seed=seed if randomly else None)
     with read_errors(path), open_stream(path, fmt.codec) as fh:
-        head = _read_exact(fh, fmt.data_start)
+        head = read_exact(fh, fmt.data_start)
         out.header = head[len(BOM):] if fmt.bom else head
         if randomly:
             _reservoir(fh, quote, fmt.header_lines, rows, random.Random(seed), out)
@@ -240,15 +240,3 @@ def _reservoir(fh: Any, quote: int | None, header_lines: int, k: int, rng: rando
     kept.sort(key=lambda r: r.index)
     out.rows = kept
     out.rows_seen = index
-
-
-def _read_exact(fh: Any, n: int) -> bytes:
-    parts: list[bytes] = []
-    remaining = n
-    while remaining > 0:
-        got = fh.read(remaining)
-        if not got:
-            break
-        parts.append(got)
-        remaining -= len(got)
-    return b"".join(parts)

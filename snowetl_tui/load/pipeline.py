@@ -297,17 +297,8 @@ class Loader:
                     assembler.abort()
                 raise
             steps["read"] = time.monotonic() - t0
-            result.report = report
-            result.rows_validated = report.rows
-            self.emit("report", {"verdict": report.verdict, "rows": report.rows})
-
             # -- decide ------------------------------------------------------------------------
-            self._step("decide")
-            if report.verdict == "fail":
-                names = ", ".join(f"{c.name} ({c.message})" for c in report.failures())
-                raise LoadFailed(f"validation failed, nothing was loaded: {names}")
-            if opts.dry_run:
-                result.state = "validated"
+            if self._decide(report, result, opts):
                 return result
             assert rec is not None and wh is not None
             same = self.ledger.loaded_same_file(target, entry.table, sha256=report.sha256)
@@ -376,6 +367,21 @@ class Loader:
                 wh.close()
 
     # -- steps ---------------------------------------------------------------------------------
+    def _decide(self, report: Any, result: LoadResult, opts: LoadOptions) -> bool:
+        """Record the validation outcome; any FAIL stops the job before COPY (nothing is
+        loaded), a dry run stops here too. True when the job ends at this step."""
+        result.report = report
+        result.rows_validated = report.rows
+        self.emit("report", {"verdict": report.verdict, "rows": report.rows})
+        self._step("decide")
+        if report.verdict == "fail":
+            names = ", ".join(f"{c.name} ({c.message})" for c in report.failures())
+            raise LoadFailed(f"validation failed, nothing was loaded: {names}")
+        if opts.dry_run:
+            result.state = "validated"
+            return True
+        return False
+
     def _already_message(self, same: LoadRecord) -> str:
         return (
             f"already loaded: {same.file_name} → {same.table_name} on {same.target} at "

@@ -413,15 +413,7 @@ class StageLoader(Loader):
             report, src, per_file = self._retry(
                 lambda: check_staged(wh, location, group, file_format=file_format))
             steps["validate"] = time.monotonic() - t0
-            result.report = report
-            result.rows_validated = report.rows
-            self.emit("report", {"verdict": report.verdict, "rows": report.rows})
-            self._step("decide")
-            if report.verdict == "fail":
-                names = ", ".join(f"{c.name} ({c.message})" for c in report.failures())
-                raise LoadFailed(f"validation failed, nothing was loaded: {names}")
-            if opts.dry_run:
-                result.state = "validated"
+            if self._decide(report, result, opts):
                 return result
             assert rec is not None
             self.ledger.update(rec.load_id, state="validated", rows_validated=report.rows)
