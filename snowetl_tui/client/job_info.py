@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 import os
-import webbrowser
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from snowetl_tui.errors import SnowetlError
+from snowetl_tui.report.paths import open_report as open_report  # re-exported for the views
 from snowetl_tui.workspace import Workspace
 
 FINAL = frozenset({"succeeded", "failed", "cancelled"})
@@ -534,21 +534,3 @@ def report_paths(ws: Workspace, job: Mapping[str, Any]) -> list[Path]:
         if p not in out and p.is_file():
             out.append(p)
     return out
-
-
-def open_report(path: Path, env: Mapping[str, str] | None = None,
-                opener: Callable[[str], bool] | None = None) -> str:
-    """Open ``path`` in ``$BROWSER``; return a sentence saying what happened.
-
-    Only with ``$BROWSER`` set: over SSH the default choice may be a text browser that would
-    take over the terminal the TUI is drawing on. Blocking: call from a thread.
-    """
-    env = os.environ if env is None else env
-    browser = env.get("BROWSER", "").strip()
-    if not browser:
-        return "set $BROWSER to open reports from here"
-    try:
-        ok = (opener or webbrowser.open)(path.resolve().as_uri())
-    except (webbrowser.Error, OSError) as exc:
-        return f"{browser} could not open {path}: {exc}"
-    return f"opened in {browser}" if ok else f"{browser} did not open {path}"

@@ -340,11 +340,7 @@ async def test_l_opens_the_log_view_of_the_job(make_tui, jobs_engine, monkeypatc
 
 
 async def test_o_lists_reports_and_opens_in_browser(make_tui, jobs_engine, tui_ws,
-                                                    monkeypatch):
-    import webbrowser
-
-    urls: list[str] = []
-    monkeypatch.setattr(webbrowser, "open", lambda url: urls.append(url) or True)
+                                                    monkeypatch, tmp_path):
     monkeypatch.delenv("BROWSER", raising=False)
     html = tui_ws.reports_dir / f"factLendingBenchmark_20240201-20240229.{FAILED}.html"
     html.parent.mkdir(parents=True)
@@ -356,21 +352,26 @@ async def test_o_lists_reports_and_opens_in_browser(make_tui, jobs_engine, tui_w
         await wait_until(pilot, lambda: any("no report yet" in m for _, m in app.said), "none")
         await select(pilot, table, FAILED)
         await pilot.press("o")
-        await wait_until(pilot, lambda: any(m.startswith(f"report of {FAILED}")
+        await wait_until(pilot, lambda: any(m.startswith(f"{FAILED} report:")
                                             for _, m in app.said), "paths")
         # the detail lists the files found on disk too (read with the chart)
         listed = f"Report  logs/reports/{html.name} · logs/jobs/{FAILED}.report.json"
         await wait_until(pilot, lambda: listed in detail.plain, "detail lists both")
-        said = next(m for _, m in app.said if m.startswith(f"report of {FAILED}"))
+        said = next(m for _, m in app.said if m.startswith(f"{FAILED} report:"))
         assert str(html) in said and f"{FAILED}.report.json" in said
-        assert said.endswith("set $BROWSER to open reports from here")
-        assert urls == []
-        monkeypatch.setenv("BROWSER", "firefox")
+        assert "set $BROWSER to open it from here" in said
+        # a browser command gets the file URL, detached from the app's terminal
+        seen = tmp_path / "browser-got"
+        fake = tmp_path / "fake-browser"
+        fake.write_text(f"#!/bin/sh\necho \"$1\" > {seen}\n")
+        fake.chmod(0o755)
+        monkeypatch.setenv("BROWSER", str(fake))
         app.said.clear()
         await pilot.press("o")
-        await wait_until(pilot, lambda: any("opened in firefox" in m for _, m in app.said),
-                         "opened")
-        assert urls == [html.resolve().as_uri()]
+        await wait_until(pilot, lambda: any("opened with" in m for _, m in app.said), "opened")
+        await wait_until(pilot, seen.exists, "the browser to run", steps=1000)
+        await wait_until(pilot, lambda: seen.read_text().strip() == html.resolve().as_uri(),
+                         "the URL", steps=200)
 
 
 async def test_navigation_keys(make_tui, jobs_engine):

@@ -19,7 +19,6 @@ from snowetl_tui.client.job_info import (
     load_day_counts,
     matches,
     middle_ellipsis,
-    open_report,
     pause_op,
     queue_positions,
     read_report,
@@ -323,25 +322,3 @@ def test_report_paths_html_first_and_only_existing(ws: Workspace):
     html.write_text("<html>")
     (ws.reports_dir / "other.J2.html").write_text("<html>")
     assert report_paths(ws, j) == [html, json_path]
-
-
-def test_open_report_needs_browser(tmp_path: Path):
-    opened: list[str] = []
-
-    def opener(url: str) -> bool:
-        opened.append(url)
-        return True
-
-    path = tmp_path / "r.html"
-    assert open_report(path, env={}, opener=opener) == \
-        "set $BROWSER to open reports from here"
-    assert opened == []
-    assert open_report(path, env={"BROWSER": "firefox"}, opener=opener) == "opened in firefox"
-    assert opened == [path.resolve().as_uri()]
-    assert "did not open" in open_report(path, env={"BROWSER": "x"}, opener=lambda u: False)
-
-    def broken(url: str) -> bool:
-        raise OSError("no display")
-
-    assert open_report(path, env={"BROWSER": "x"}, opener=broken) == \
-        f"x could not open {path}: no display"

@@ -343,8 +343,8 @@ class JobsView(View):
             self.snow.say(f"job {msg.job_id} has no report yet: it is written when the read "
                           f"ends {msg.opened}".rstrip(), "warning")
             return
-        listed = " · ".join(str(p) for p in msg.paths)
-        self.snow.say(f"report of {msg.job_id}: {listed} — {msg.opened}")
+        others = " · ".join(str(p) for p in msg.paths[1:])
+        self.snow.say(f"{msg.job_id} {msg.opened}" + (f" · also {others}" if others else ""))
 
     # -- navigation, filter --------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
