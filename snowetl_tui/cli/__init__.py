@@ -23,6 +23,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "load": "snowetl_tui.cli.load_cmds:load_cmd",
     "tables": "snowetl_tui.cli.load_cmds:tables_cmd",
     "delete": "snowetl_tui.cli.load_cmds:delete_cmd",
+    "check": "snowetl_tui.cli.check_cmds:check_cmd",
     "engine": "snowetl_tui.cli.engine_cmds:engine_group",
     "submit": "snowetl_tui.cli.engine_cmds:submit_cmd",
     "jobs": "snowetl_tui.cli.engine_cmds:jobs_cmd",

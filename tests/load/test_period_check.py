@@ -338,3 +338,32 @@ def test_check_on_snowflake_via_fakesnow(fakesnow: dict[str, Any], tmp_path: Pat
     assert dups.examples == ("ORDER_ID=15: 3 rows",)
     rows = res.finding("rows")
     assert rows is not None and "2 more than the ledger recorded" in rows.message
+
+
+def _cli(ws: Workspace, *args: str):
+    from click.testing import CliRunner
+
+    from snowetl_tui.cli import cli
+
+    return CliRunner().invoke(cli, ["--workspace", str(ws.root), "check", *args])
+
+
+def test_cli_check_passes_then_fails_with_exit_1(ws: Workspace):
+    out = _cli(ws, "--table", FACT, "--period", "2024-01")
+    assert out.exit_code == 0, out.output
+    assert "✓ PASS — all 5 checks passed" in out.output and "duplicates" in out.output
+    sql(ws, f"DELETE FROM {FACT} WHERE BUSINESS_DATE = DATE '2024-01-10'")
+    out = _cli(ws, "--table", FACT, "--period", "2024-01", "--json")
+    assert out.exit_code == 1
+    data = json.loads(out.output)
+    assert data["status"] == "FAIL" and data["table"] == FACT
+    assert {f["check"] for f in data["findings"] if f["status"] == "FAIL"} >= {"rows", "calendar"}
+
+
+def test_cli_check_bad_input_is_one_line(ws: Workspace):
+    out = _cli(ws, "--table", "NOPE", "--period", "2024-01")
+    assert out.exit_code == 2
+    assert "no config gives the date column of NOPE" in out.output
+    assert "Traceback" not in out.output
+    out = _cli(ws, "--table", FACT, "--period", "2024-13")
+    assert out.exit_code == 2 and "--period" in out.output
