@@ -104,10 +104,11 @@ def all_found(log: LogFile, index: LineIndex, **kwargs) -> list[int]:
 
 TOKENS = [b"a", b"b", b"A", b"B", b"ab", b" ", b"\t", b"\r", b"\r\n", b"\n", b"\n", b"\n",
           "é".encode(), "É".encode(), "ß".encode(), b"SS", b"ss", b"\xff", b"\xe2\x82",
+          "\u212a".encode(), "\ufb01".encode(), b"k", b"fi",
           b"INFO", b"ERROR", b"WARNING", b"DEBUG", b"_", b"2026-11-27T06:32:45Z ", b"x" * 30]
 data_st = st.lists(st.sampled_from(TOKENS), max_size=80).map(b"".join)
 PLAIN = ["a", "A", "b", "ab", "é", "É", "ß", "ss", "SS", "\ufffd", "b\r", "a\nb", "",
-         "ERROR", "error", " a", "x" * 31]
+         "ERROR", "error", " a", "x" * 31, "K", "k", "fi", "FI"]
 REGEX = ["a+", "^a", "b$", "a.b", "[^a]b", "a\\s*b", "(?s)a.b", "(?<=a)b", "\\Aa", "b\\Z",
          "é", "É", "x|a$", "", "^$", "\\bab\\b", "a(?!b)", "s{2}", "ERR|WARN", "\\r"]
 query_st = st.one_of(
@@ -170,6 +171,18 @@ def test_very_long_line_is_capped_without_splitting_a_character(tmp_path):
     assert got[1].cut and got[1].nbytes == 10_000
     assert got[1].text == "é" * 500  # byte 1001 would split a character: left out, not "�"
     assert got[2].text == "end"
+    log.close()
+
+
+def test_far_apart_or_huge_runs_are_read_line_by_line(tmp_path, monkeypatch):
+    from snowetl_tui.logindex import line_index
+
+    data = b"".join(b"line %d \xff\r\n" % i for i in range(50))
+    log, index = index_of(write(tmp_path / "r.log", data), 64)
+    together = log.read_lines(index, range(50))
+    monkeypatch.setattr(line_index, "RUN_READ_MAX", 10)  # every run now too big for one read
+    apart = log.read_lines(index, [*range(50), 7, 7])
+    assert apart == together and apart[7].text == "line 7 \ufffd"
     log.close()
 
 
@@ -350,6 +363,15 @@ def test_highlight_spans_and_descriptions():
     assert Query("a+", regex=True).describe() == "/a+/"
 
 
+def test_folds_to_ascii_lists_every_such_character():
+    """The byte fast path is exact only if this list is complete (checked over all of Unicode)."""
+    from snowetl_tui.logindex.search import FOLDS_TO_ASCII
+
+    found = "".join(chr(c) for c in range(128, 0x110000)
+                    if any(ch.isascii() for ch in chr(c).casefold()))
+    assert found == FOLDS_TO_ASCII
+
+
 def test_searchable_text_rule():
     assert searchable(b"abc\r") == "abc"
     assert searchable(b"abc\r\r") == "abc\r"
@@ -409,3 +431,38 @@ def test_inherit_and_level_before(tmp_path):
 def test_level_span_for_highlighting():
     assert level_span("2026-11-27T06:32:46.940Z ERROR   x") == (40, 25, 30)
     assert level_span("no level here") is None
+
+
+# -- catalog ------------------------------------------------------------------------------------
+
+
+def test_catalog_entries_default_and_orphans(tmp_path):
+    from snowetl_tui.logindex.catalog import (
+        default_entry,
+        job_log_path,
+        log_entries,
+        orphan_job_logs,
+    )
+    from snowetl_tui.workspace import Workspace
+
+    ws = Workspace(tmp_path)
+    jobs = {"J1": {"state": "succeeded", "file_name": "a.tsv"},
+            "J3": {"state": "queued", "table": "T"},
+            "J2": {"state": "failed", "file_name": "b.tsv", "log_path": "/elsewhere/J2.log"}}
+    entries = log_entries(ws, jobs)
+    assert [e.key for e in entries] == ["engine", "J3", "J2", "J1"]
+    assert entries[0].path == ws.engine_log_path
+    assert entries[1].name == "T" and entries[2].path == Path("/elsewhere/J2.log")
+    assert entries[3].path == tmp_path / "logs" / "jobs" / "J1.log" and entries[3].state == \
+        "succeeded"
+    assert default_entry(ws, jobs).key == "J2"  # newest that has started
+    assert default_entry(ws, {"J3": jobs["J3"]}).key == "engine"
+    assert job_log_path(ws, "J9") == tmp_path / "logs" / "jobs" / "J9.log"
+    assert orphan_job_logs(ws, []) == []  # no logs/jobs directory yet
+    jobs_dir = tmp_path / "logs" / "jobs"
+    jobs_dir.mkdir(parents=True)
+    for name, mtime in (("J1.log", 100), ("J0.log", 300), ("J5.log", 200), ("J0.jsonl", 400)):
+        (jobs_dir / name).write_text("x")
+        os.utime(jobs_dir / name, (mtime, mtime))
+    (jobs_dir / "Jdir.log").mkdir()
+    assert [e.key for e in orphan_job_logs(ws, ["J1"])] == ["J0", "J5"]
