@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
@@ -32,8 +32,10 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen { align: center middle; }
     HelpScreen > Vertical { width: 96; max-width: 100%; height: 90%; border: thick $accent;
                             background: $surface; padding: 0 1; }
-    HelpScreen #help-intro { height: auto; margin-bottom: 1; color: $text-muted; }
-    HelpScreen DataTable { height: 1fr; }
+    HelpScreen #help-filter { border: none; height: 1; padding: 0 1; margin-bottom: 1; }
+    HelpScreen DataTable { height: 1fr; min-height: 5; }
+    HelpScreen #help-intro-box { height: auto; max-height: 40%; margin-top: 1; }
+    HelpScreen #help-intro { height: auto; color: $text-muted; }
     """
 
     def __init__(self, title: str, intro: str, rows: list[HelpRow]) -> None:
@@ -46,9 +48,10 @@ class HelpScreen(ModalScreen[None]):
         with Vertical() as box:
             box.border_title = f"Help — {self.title_text}"
             box.border_subtitle = "type to filter · esc closes"
-            yield Static(self.intro, id="help-intro")
-            yield Input(placeholder="filter keys…", id="help-filter")
+            yield Input(placeholder="type to filter keys…", id="help-filter")
             yield DataTable(id="help-table", cursor_type="row", zebra_stripes=True)
+            with VerticalScroll(id="help-intro-box"):
+                yield Static(self.intro, id="help-intro")
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
