@@ -17,7 +17,7 @@ from snowetl_tui.cli.validate_cmds import parse_size
 from snowetl_tui.config.patterns import Period
 from snowetl_tui.config.registry import ConfigRegistry
 from snowetl_tui.errors import EXIT_FAILED, EXIT_OK, InputError, SnowetlError
-from snowetl_tui.load.ledger import Ledger
+from snowetl_tui.load.ledger import HOLDING_STATES, Ledger
 
 _SYMBOL = {"succeeded": "✓", "validated": "✓", "failed": "✗", "refused": "✗", "cancelled": "✗"}
 
@@ -48,7 +48,8 @@ _SYMBOL = {"succeeded": "✓", "validated": "✓", "failed": "✗", "refused": "
 @click.option("--period", help="@STAGE/path/ arguments: the period of staged files whose names "
               "carry none (the config must then hold one entry).")
 @click.option("--file-format", help="@STAGE/path/ on Snowflake: a named FILE FORMAT to read the "
-              "staged files with (default: one built from the config).")
+              "staged files with (default: the entry's stage_file_format, else a temporary one "
+              "built from the config).")
 @pass_app
 def load_cmd(app: AppContext, files: tuple[str, ...], target: str | None, replace: bool,
              dry_run: bool, wait: bool, foreground: bool, priority: int, as_json: bool,
@@ -210,7 +211,7 @@ def _load_via_engine(app: AppContext, files: tuple[str, ...], *, target: str | N
 #: The keys of ``LoadResult.as_dict`` in their order: ``load --wait --json`` prints the same
 #: objects as ``load --foreground --json``, plus the job's id.
 RESULT_KEYS = ("file", "table", "target", "state", "rows_validated", "rows_loaded", "load_id",
-               "query_id", "parts", "seconds", "steps", "report", "error")
+               "query_id", "parts", "seconds", "steps", "report", "warehouse_report", "error")
 
 
 def job_result(job: dict[str, Any]) -> dict[str, Any]:
@@ -237,6 +238,7 @@ def job_result(job: dict[str, Any]) -> dict[str, Any]:
         "load_id": data.get("load_id"), "query_id": data.get("query_id"),
         "parts": data.get("parts", 0), "seconds": data.get("seconds", 0.0),
         "steps": data.get("steps", {}), "report": report,
+        "warehouse_report": data.get("warehouse_report"),
         "error": data.get("error") or job.get("error"),
     }
     out["job_id"] = job["id"]
@@ -257,7 +259,7 @@ def tables_cmd(app: AppContext, as_json: bool, show_all: bool) -> None:
         records = []
     else:
         ledger = Ledger(ws.store_path)
-        records = ledger.loads(states=None if show_all else ("succeeded",))
+        records = ledger.loads(states=None if show_all else HOLDING_STATES)
     items = [
         {
             "table": r.table_name, "target": r.target, "period_start": r.period_start,
@@ -275,7 +277,8 @@ def tables_cmd(app: AppContext, as_json: bool, show_all: bool) -> None:
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
     cols = ["TARGET", "TABLE", "PERIOD", "ROWS", "LOADED (UTC)"]
-    if show_all:
+    with_state = show_all or any(i["state"] != "succeeded" for i in items)
+    if with_state:
         cols.append("STATE")
     for col in cols:
         table.add_column(col, justify="right" if col == "ROWS" else "left",
@@ -288,7 +291,7 @@ def tables_cmd(app: AppContext, as_json: bool, show_all: bool) -> None:
                             date.fromisoformat(i["period_end"])).label()
         row = [i["target"], i["table"], period, f"{i['rows'] or 0:,}",
                (i["loaded_at"] or "")[:16].replace("T", " ")]
-        if show_all:
+        if with_state:
             row.append(i["state"])
         table.add_row(*row, Path(i["file"]).name)
     console().print(table)

@@ -79,7 +79,8 @@ def parse_size(text: str) -> int:
 @click.option("--target", help="Connection of --in-warehouse and @STAGE checks (default: the "
               "config's target).")
 @click.option("--file-format", help="@STAGE arguments on Snowflake: a named FILE FORMAT to read "
-              "the staged files with (default: one built from the config).")
+              "the staged files with (default: the entry's stage_file_format, else a temporary "
+              "one built from the config).")
 @pass_app
 def validate_cmd(
     app: AppContext,

@@ -177,10 +177,10 @@ class LedgerIndex:
         just to look)."""
         if not ws.store_path.exists():
             return cls()
-        from snowetl_tui.load.ledger import Ledger
+        from snowetl_tui.load.ledger import HOLDING_STATES, Ledger
 
         try:
-            return cls(Ledger(ws.store_path).loads(states=("succeeded",)))
+            return cls(Ledger(ws.store_path).loads(states=HOLDING_STATES))
         except (SnowetlError, OSError) as exc:
             return cls(error=f"ledger unreadable: {exc}")
         except Exception as exc:  # sqlite3 errors other than DatabaseError

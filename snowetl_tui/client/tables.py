@@ -16,7 +16,7 @@ from typing import Any
 from snowetl_tui.config.patterns import Period
 from snowetl_tui.config.registry import ConfigRegistry
 from snowetl_tui.errors import InputError
-from snowetl_tui.load.ledger import ACTIVE_STATES, Ledger, LoadRecord, PartRecord
+from snowetl_tui.load.ledger import ACTIVE_STATES, HOLDING_STATES, Ledger, LoadRecord, PartRecord
 from snowetl_tui.load.period_check import (
     PeriodCheck,
     TargetBusy,
@@ -31,6 +31,7 @@ from snowetl_tui.workspace import Workspace
 #: ledger state → (symbol, word). The word is always shown; colour only decorates it.
 STATE_LOOK: dict[str, tuple[str, str]] = {
     "succeeded": ("✓", "loaded"),
+    "unreconciled": ("✗", "unreconciled"),
     "failed": ("✗", "failed"),
     "refused": ("✗", "refused"),
     "cancelled": ("⊘", "cancelled"),
@@ -95,7 +96,7 @@ class PeriodRow:
 
     @property
     def loaded(self) -> bool:
-        return self.record.state == "succeeded"
+        return self.record.state in HOLDING_STATES
 
     @property
     def loaded_at(self) -> str:
@@ -177,7 +178,7 @@ def read_ledger(ws: Workspace, *, show_all: bool = False) -> LedgerSnapshot:
     if not ws.store_path.exists():
         return LedgerSnapshot(show_all=show_all, store_exists=False)
     records = Ledger(ws.store_path).loads()
-    shown = [r for r in records if show_all or r.state == "succeeded"]
+    shown = [r for r in records if show_all or r.state in HOLDING_STATES]
     shown.sort(key=lambda r: (r.target, r.table_name.upper(), r.period_start or "",
                               r.created_at))
     groups: dict[tuple[str, str], list[PeriodRow]] = {}

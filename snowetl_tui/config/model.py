@@ -12,7 +12,7 @@ from __future__ import annotations
 import codecs
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from snowetl_tui.config.types import (
     check_column_name,
@@ -31,6 +31,8 @@ DELIMITER_ALIASES = {
     "semicolon": ";",
 }
 CONFIG_VERSION = 1
+#: A named file format as ``stage_file_format`` takes it (for editors; the validator decides).
+FORMAT_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_$]{0,254}(\.[A-Za-z_][A-Za-z0-9_$]{0,254}){0,2}$"
 
 
 class _Strict(BaseModel):
@@ -138,12 +140,62 @@ class FileEntry(_Strict):
     anomaly: AnomalySpec = Field(default_factory=AnomalySpec)
     rules: list[RuleSpec] = Field(default_factory=list)
     load: LoadSpec = Field(default_factory=LoadSpec)
+    warehouse_checks: bool = Field(
+        False,
+        description="true = after every load of this entry (a file or staged files), at the "
+        "reconcile step, run the full period report inside the warehouse on the table for the "
+        "file's period (same checks and report format as file validation) and put it in the "
+        "load result as warehouse_report. A FAIL fails the load like a reconciliation mismatch: "
+        "the COPY stays committed, the job fails and says how to delete the period. Needs "
+        "date_column and columns or expected_columns.",
+    )
+    stage_file_format: str | None = Field(
+        None,
+        description="Named Snowflake FILE FORMAT (FORMAT, SCHEMA.FORMAT or DB.SCHEMA.FORMAT) "
+        "used to read and COPY files of this entry from a stage (load/validate @STAGE/...) when "
+        "--file-format is not given; default: a temporary format built from this entry.",
+        json_schema_extra={"pattern": FORMAT_NAME_PATTERN},
+    )
 
     _table = field_validator("table_name")(lambda v: check_table_name(v))
     _date_format = field_validator("date_format")(
         lambda v: None if v is None else normalize_date_format(v)
     )
     _target = field_validator("target")(lambda v: None if v is None else check_connection_name(v))
+
+    @field_validator("stage_file_format")
+    @classmethod
+    def _stage_format(cls, v: str | None) -> str | None:
+        """Validated here, not when the first staged load reaches Snowflake: the name ends up
+        inside ``FILE_FORMAT => '…'`` and ``FORMAT_NAME='…'``."""
+        if v is None:
+            return None
+        try:
+            check_table_name(v)
+        except ValueError:
+            raise ValueError(
+                f"'{v}' is not a valid file format name (FORMAT, SCHEMA.FORMAT or "
+                "DATABASE.SCHEMA.FORMAT; letters, digits, _ and $, starting with a letter or _)"
+            ) from None
+        return v
+
+    @field_validator("warehouse_checks")
+    @classmethod
+    def _warehouse_checks(cls, v: bool, info: ValidationInfo) -> bool:
+        """The period report selects the file's period by ``date_column`` and reads the
+        table's columns from the config: without them it could only fail after the COPY, so
+        the config is refused instead. (A key that failed its own validation is absent from
+        ``info.data`` and already reported: nothing is added for it.)"""
+        if not v:
+            return v
+        data = info.data
+        if "date_column" in data and data["date_column"] is None:
+            raise ValueError("warehouse_checks needs date_column (the period is selected by it)")
+        if {"columns", "expected_columns"} <= data.keys() and data["columns"] is None \
+                and data["expected_columns"] is None:
+            raise ValueError("warehouse_checks needs columns or expected_columns (the checks "
+                             "inside the warehouse read the table by column name)")
+        return v
 
     @field_validator("delimiter")
     @classmethod

@@ -112,7 +112,11 @@ CHAIN_VERSION = 1
 GENESIS = "0" * 64
 
 ACTIVE_STATES = ("planned", "validated", "staged", "copy_submitted", "copied")
-FINAL_STATES = ("succeeded", "failed", "refused", "cancelled", "deleted")
+FINAL_STATES = ("succeeded", "unreconciled", "failed", "refused", "cancelled", "deleted")
+#: Loads whose rows are in the table: ``unreconciled`` = the COPY committed but the checks after
+#: it failed. Both count as "loaded" for refusing a second load of the same file or period, so
+#: re-running a load that failed after its COPY can never put the rows in twice.
+HOLDING_STATES = ("succeeded", "unreconciled")
 
 
 class StoreError(SnowetlError):
@@ -260,20 +264,22 @@ class Ledger:
     def loaded_same_file(self, target: str, table: str, *, sha256: str | None = None,
                          quick_hash: str | None = None, size: int | None = None
                          ) -> LoadRecord | None:
-        """A succeeded load of this content into this table."""
+        """A load of this content whose rows are in this table (succeeded or unreconciled)."""
+        holding = "state IN ('succeeded', 'unreconciled')"
         if sha256 is not None:
-            found = self._find("sha256 = ? AND target = ? AND table_name = ? AND state = ?",
-                               [sha256, target, table, "succeeded"])
+            found = self._find(f"sha256 = ? AND target = ? AND table_name = ? AND {holding}",
+                               [sha256, target, table])
         else:
             found = self._find(
-                "quick_hash = ? AND size = ? AND target = ? AND table_name = ? AND state = ?",
-                [quick_hash, size, target, table, "succeeded"])
+                f"quick_hash = ? AND size = ? AND target = ? AND table_name = ? AND {holding}",
+                [quick_hash, size, target, table])
         return found[-1] if found else None
 
     def overlapping(self, target: str, table: str, start: str, end: str) -> list[LoadRecord]:
-        """Succeeded loads of the table whose period overlaps ``start..end``."""
+        """Loads holding rows of the table whose period overlaps ``start..end``."""
         return self._find(
-            "target = ? AND table_name = ? AND state = 'succeeded' AND period_start <= ? AND "
+            "target = ? AND table_name = ? AND state IN ('succeeded', 'unreconciled') AND "
+            "period_start <= ? AND "
             "period_end >= ?",
             [target, table, end, start],
         )
@@ -282,7 +288,8 @@ class Ledger:
         with self._connect() as con:
             cur = con.execute(
                 "UPDATE loads SET state = 'deleted', updated_at = ? WHERE target = ? AND "
-                "table_name = ? AND state = 'succeeded' AND period_start >= ? AND period_end <= ?",
+                "table_name = ? AND state IN ('succeeded', 'unreconciled') AND "
+                "period_start >= ? AND period_end <= ?",
                 [now_iso(), target, table, start, end],
             )
             return cur.rowcount

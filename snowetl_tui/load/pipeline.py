@@ -9,7 +9,11 @@ Exactly once, or loudly not at all:
   before polling, so a re-run re-attaches to it instead of submitting it again, and parts
   already staged are not uploaded twice;
 * rows validated = rows parsed = rows loaded, per part and in total, and the warehouse's
-  per-day counts equal the file's — any mismatch fails the job with the numbers.
+  per-day counts equal the file's — any mismatch fails the job with the numbers;
+* with ``warehouse_checks: true`` on the config entry, the reconcile step also runs the full
+  period report inside the warehouse on what the table now holds for the file's period
+  (``load.stage_load.check_table_period``, on the same connection) and returns it as the
+  result's ``warehouse_report``; a FAIL there is a reconciliation failure like any other.
 """
 
 from __future__ import annotations
@@ -79,6 +83,8 @@ class LoadResult:
     parts: int = 0
     seconds: float = 0.0
     steps: dict[str, float] = field(default_factory=dict)
+    #: the period report run inside the warehouse after the COPY (``warehouse_checks``)
+    warehouse_report: Report | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -94,6 +100,8 @@ class LoadResult:
             "seconds": round(self.seconds, 3),
             "steps": {k: round(v, 3) for k, v in self.steps.items()},
             "report": self.report.as_dict() if self.report else None,
+            "warehouse_report": (self.warehouse_report.as_dict() if self.warehouse_report
+                                 else None),
             "error": self.error,
         }
 
@@ -118,6 +126,19 @@ def quick_fingerprint(path: Path) -> tuple[int, int, str]:
             fh.seek(st.st_size - (1 << 20))
             h.update(fh.read(1 << 20))
     return st.st_size, st.st_mtime_ns, h.hexdigest()
+
+
+def require_period_for_warehouse_checks(entry: Entry, period: Period | None, shown: str,
+                                        config_display: str | None) -> None:
+    """``warehouse_checks`` selects the loaded period in the table: a load without a period
+    (a file name without one, staged files without ``--period``) is refused at the plan step,
+    before anything is loaded, rather than after its COPY committed."""
+    if entry.spec.warehouse_checks and period is None:
+        raise InputError(
+            f"{shown}: {config_display or entry.config_path}: {entry.json_path}.warehouse_checks "
+            "needs the period of the load, and the file name carries none (give staged files "
+            "--period, or turn warehouse_checks off for this entry)"
+        )
 
 
 WarehouseFactory = Callable[[str, Entry], Warehouse]
@@ -204,6 +225,8 @@ class Loader:
             if match.entry is None:
                 raise InputError(match.unmatched_message())
             entry, period = match.entry, match.period
+            require_period_for_warehouse_checks(entry, period, str(file),
+                                                match.config_display)
             target = opts.target or entry.target
             table = TableRef(entry.table)
             result.table, result.target = entry.table, target
@@ -383,6 +406,13 @@ class Loader:
         return False
 
     def _already_message(self, same: LoadRecord) -> str:
+        if same.state == "unreconciled":
+            return (
+                f"already loaded but unreconciled: {same.file_name} → {same.table_name} on "
+                f"{same.target} (load {same.load_id}, {same.rows_loaded or 0:,} rows committed "
+                f"at {same.finished_at or same.updated_at}; its checks failed); delete the "
+                "period or use --replace — loading it again would put the rows in twice"
+            )
         return (
             f"already loaded: {same.file_name} → {same.table_name} on {same.target} at "
             f"{same.finished_at or same.updated_at} by {same.user} (load {same.load_id}, "
@@ -509,6 +539,17 @@ class Loader:
         started: float, *, report: Report | None, replace: bool,
         parts: list[PartToCopy] | None = None,
     ) -> LoadResult:
+        """Reconcile a committed COPY, then clean up and mark the load succeeded.
+
+        Any problem — rows validated ≠ parsed ≠ loaded, per-day counts of the table ≠ the
+        file's, duplicate keys in the period, or (``warehouse_checks``) a FAIL of the period
+        report run inside the warehouse — fails the load loudly and **leaves the COPY
+        committed**: the table may also hold rows someone else wrote, so nothing is deleted
+        behind the operator's back. The ledger records the load as failed with the message,
+        the staged parts stay for inspection, and the message names the ``delete`` command
+        that removes the period before a new load. A WARN of the warehouse report is recorded
+        in the result and does not fail the load (as for file validation).
+        """
         t0 = time.monotonic()
         self._step("reconcile")
         rec = self.ledger.get(rec.load_id) or rec
@@ -550,12 +591,21 @@ class Loader:
                 if dups:
                     problems.append(f"{dups:,} duplicate keys ({', '.join(keys)}) in "
                                     f"{table.name} for {period.label()} after the load")
+        if entry.spec.warehouse_checks:
+            problems.extend(self._warehouse_checks(wh, entry, period, result))
         steps["reconcile"] = time.monotonic() - t0
+        if replace and period is not None:
+            # the delete of the period committed with the COPY, whatever the checks say next
+            self.ledger.mark_period_deleted(rec.target, rec.table_name, period.start.isoformat(),
+                                            period.end.isoformat())
         if problems:
             msg = ("reconciliation failed — " + "; ".join(problems) + f". The COPY committed: "
                    f"inspect {table.name} and remove the period with `snowetl-tui delete "
                    f"--table {table.name} --period {period.label() if period else '…'}`")
-            self.ledger.update(rec.load_id, state="failed", error=msg)
+            # the rows are in the table: "unreconciled" keeps a re-run from loading them twice
+            self.ledger.update(rec.load_id, state="unreconciled", error=msg,
+                               rows_loaded=outcome.rows_loaded,
+                               rows_parsed=outcome.rows_parsed)
             result.state, result.error = "failed", msg
             return result
         # -- clean up ------------------------------------------------------------------------
@@ -564,9 +614,6 @@ class Loader:
         fault_point("cleanup")
         self._cleanup(wh, rec.load_id)
         steps["cleanup"] = time.monotonic() - t0
-        if replace and period is not None:
-            self.ledger.mark_period_deleted(rec.target, rec.table_name, period.start.isoformat(),
-                                            period.end.isoformat())
         self.ledger.update(rec.load_id, state="succeeded", rows_loaded=outcome.rows_loaded,
                            error=None)
         self.ledger.audit("replace" if replace else "load", target=rec.target,
@@ -577,6 +624,31 @@ class Loader:
         result.state = "succeeded"
         self._say(f"loaded {outcome.rows_loaded:,} rows into {table.name} on {wh.name}")
         return result
+
+    def _warehouse_checks(self, wh: Warehouse, entry: Entry, period: Period | None,
+                          result: LoadResult) -> list[str]:
+        """The entry's full period report, run by the warehouse on what the table holds for
+        ``period`` after the COPY (on the load's own connection); its FAIL — or its failure to
+        run at all — is returned as a reconciliation problem."""
+        # stage_load builds on this module: imported here, where it is needed
+        from snowetl_tui.load.stage_load import check_table_period
+
+        if period is None:  # refused at the plan step; kept for a resumed load of an old plan
+            return [f"the warehouse checks of {entry.table} need a period and this load has none"]
+        label = f"{entry.table} for {period.label()} on {wh.name}"
+        self._say(f"running the warehouse checks of {label}")
+        try:
+            report = self._retry(lambda: check_table_period(
+                wh, entry, period, config_display=self.registry.display(entry)))
+        except SnowetlError as exc:
+            return [f"the warehouse checks of {label} could not run: {exc}"]
+        result.warehouse_report = report
+        if report.verdict != "fail":
+            self._say(f"warehouse checks of {label}: {report.verdict}")
+            return []
+        failed = ", ".join(f"{c.name} ({c.message})" for c in report.failures())
+        self._say(f"warehouse checks of {label} failed: {failed}", "error")
+        return [f"warehouse checks of {label} failed: {failed}"]
 
     def _cleanup(self, wh: Warehouse, load_id: str) -> None:
         if wh.capabilities.needs_staging:

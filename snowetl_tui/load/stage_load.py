@@ -16,7 +16,11 @@ A stage load goes through the same ledger, the same exactly-once refusal, the sa
 and re-attach and the same reconciliation (rows validated = parsed = loaded, per-day counts,
 no duplicate keys after the load) as a file load: :class:`StageLoader` is a :class:`Loader`
 that replaces only the read step (validation in the warehouse instead of the chunk pool) and
-the clean-up (the staged files are the operator's and stay where they are).
+the clean-up (the staged files are the operator's and stay where they are). An entry with
+``warehouse_checks: true`` gets :func:`check_table_period` on the loaded period at the reconcile
+step, as a file load does (``Loader._finish_after_copy``), and an entry's ``stage_file_format``
+names the Snowflake file format its staged files are read and copied through when
+``--file-format`` is not given (:func:`stage_format_name`).
 
 This module composes ``validate.in_warehouse`` (the report) with the warehouse adapters (the
 queries); ``load.period_check`` is the Tables view's quick look at a loaded period against the
@@ -45,6 +49,7 @@ from snowetl_tui.load.pipeline import (
     LoadResult,
     Refused,
     default_warehouse_factory,
+    require_period_for_warehouse_checks,
 )
 from snowetl_tui.validate.in_warehouse import (
     KeyDuplicates,
@@ -176,6 +181,16 @@ def _columns(entry: Entry, where: str) -> list[ColumnDef]:
     return [ColumnDef(n, t, nullable) for n, t, nullable in column_specs(entry, where)]
 
 
+def stage_format_name(wh: Warehouse, entry: Entry, file_format: str | None) -> str | None:
+    """The named file format staged files of ``entry`` are read and copied through:
+    ``--file-format``, else the entry's ``stage_file_format``, else None (a temporary format
+    built from the entry). The config's name is a Snowflake object: the local target reads a
+    directory in place and sniffs the files, so there it is not used."""
+    if file_format is not None:
+        return file_format
+    return entry.spec.stage_file_format if wh.capabilities.needs_staging else None
+
+
 def staged_format(wh: Warehouse, location: str, files: list[StagedFile], entry: Entry,
                   where: str, file_format: str | None) -> FileFormatSpec:
     """How the staged files are parsed: locally sniffed from the first file, like a file on
@@ -189,7 +204,8 @@ def staged_format(wh: Warehouse, location: str, files: list[StagedFile], entry: 
     if file_format is None and (spec.delimiter is None or spec.header is None):
         raise InputError(
             f"{where}: {entry.json_path} gives no delimiter or header, and staged files cannot "
-            "be sniffed from here; set both in the config or pass --file-format NAME"
+            "be sniffed from here; set both (or stage_file_format) in the config, or pass "
+            "--file-format NAME"
         )
     return FileFormatSpec(spec.delimiter or "\t", spec.effective_quote,
                           1 if spec.header in (True, None) else 0, nulls, spec.date_format,
@@ -242,13 +258,16 @@ def check_table_period(wh: Warehouse, entry: Entry, period: Period, *,
 def check_staged(wh: Warehouse, location: str, group: StageGroup, *, file_format: str | None
                  ) -> tuple[Report, StagedRows, dict[str, int]]:
     """The checks over staged files, read in place by the warehouse; also returns the row
-    source (for the COPY) and the rows of each file (for reconciliation)."""
+    source (for the COPY, which reads through the same file format) and the rows of each file
+    (for reconciliation). ``file_format`` is ``--file-format``; without it the entry's
+    ``stage_file_format`` applies (:func:`stage_format_name`)."""
     started = time.monotonic()
     sw = _stage_warehouse(wh, f"@{location}")
     entry = group.entry
     where = group.config_display or str(entry.config_path)
     check_rules_compile(entry, where)
     columns = _columns(entry, where)
+    file_format = stage_format_name(wh, entry, file_format)
     fmt = staged_format(wh, location, group.files, entry, where, file_format)
     src = StagedRows(location, tuple(f.name for f in group.files), fmt, file_format)
     profile = sw.profile_staged(src, columns)
@@ -350,6 +369,9 @@ class StageLoader(Loader):
             location = stage_location(wh, argument)
             files = self._retry(lambda: list_staged_files(wh, location, argument))
             groups = group_staged(self.registry, files, argument, period_text)
+            for g in groups:
+                require_period_for_warehouse_checks(g.entry, g.period, argument,
+                                                    g.config_display)
             return [self._load_group(wh, target, location, g, opts, file_format)
                     for g in groups]
         finally:

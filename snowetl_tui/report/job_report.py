@@ -8,7 +8,10 @@ parsed and loaded, query ids, reconciliation, step timings and who ran it when.
 
 Built from three sources, each optional: the validation report (absent when the job stopped
 before reading), the pipeline's ``LoadResult.as_dict()`` (the outcome and step timings) and the
-ledger's record of the load (rows parsed, parts, user and host, the content hash).
+ledger's record of the load (rows parsed, parts, user and host, the content hash). A load whose
+config entry has ``warehouse_checks: true`` also carries ``warehouse_report``: the period
+report the warehouse ran on the loaded table after the COPY (same format as ``validation``);
+the key is absent from every other report.
 """
 
 from __future__ import annotations
@@ -145,7 +148,7 @@ def build_job_report(
                        else None),
     }
     now = _now()
-    return {
+    report: dict[str, Any] = {
         "job_report_version": JOB_REPORT_VERSION,
         "tool_version": __version__,
         "kind": kind,
@@ -172,6 +175,9 @@ def build_job_report(
         "reconciliation": _reconciliation(kind, outcome, error, load),
         "timings": timings,
     }
+    if result.get("warehouse_report") is not None:
+        report["warehouse_report"] = result["warehouse_report"]
+    return report
 
 
 def _first(*values: Any) -> Any:

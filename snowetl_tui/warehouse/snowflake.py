@@ -833,7 +833,7 @@ class SnowflakeWarehouse:
                   lambda cur: self._rows(cur, create_temp_format_sql(src.fmt)))
         return temp_format_name(src.fmt)
 
-    def _staged(self, src: StagedRows, columns: list[ColumnDef]) -> str:
+    def _staged_select(self, src: StagedRows, columns: list[ColumnDef]) -> str:
         loc = parse_stage_location(src.location)
         return staged_select_sql(loc, src.files, self._format_name(src), len(columns))
 
@@ -841,7 +841,8 @@ class SnowflakeWarehouse:
                   ) -> tuple[str, tuple[Any, ...] | None]:
         if isinstance(src, TableRows):
             return table_period_sql(src.table, src.date_column), (src.start, src.end)
-        return staged_data_sql(self._staged(src, columns), columns, src.fmt, typed=typed), None
+        staged = self._staged_select(src, columns)
+        return staged_data_sql(staged, columns, src.fmt, typed=typed), None
 
     @staticmethod
     def _what(src: RowSource) -> str:
@@ -851,7 +852,7 @@ class SnowflakeWarehouse:
         """One aggregate pass over the staged files (the warehouse reads them, not this box).
         Rows with the wrong number of fields cannot be counted by a query (Snowflake pads or
         cuts them): the COPY's ON_ERROR=ABORT_STATEMENT stops those."""
-        staged = self._staged(src, columns)
+        staged = self._staged_select(src, columns)
         loc = parse_stage_location(src.location)
         rows = self._run(f"checking {loc.display}",
                          lambda cur: self._rows(cur, staged_profile_sql(staged, columns, src.fmt)))
