@@ -146,7 +146,7 @@ def test_pause_resume_then_cancel_mid_read_leaves_table_unchanged(big: Path):
     assert _job(ws, a["id"])["bytes"] == paused["bytes"]  # nothing moves while paused
     assert _job(ws, b["id"])["state"] == "queued"  # the paused job keeps its slot
     call(ws, "resume", job=a["id"])
-    wait_for(lambda: _job(ws, a["id"])["state"] == "running", 10, 0.05)
+    wait_for(lambda: _job(ws, a["id"])["state"] == "running", 10, 0.01)  # pause again soon
     call(ws, "pause", job=a["id"])
     wait_for(lambda: _job(ws, a["id"])["state"] == "paused", 20, 0.05)
     call(ws, "cancel", job=a["id"])
