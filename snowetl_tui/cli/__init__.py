@@ -113,6 +113,11 @@ def cli(ctx: click.Context, workspace: str | None, no_mouse: bool) -> None:
         _open_app(ctx, no_mouse)
 
 
+def _has_terminal() -> bool:
+    """A person at a terminal: the app reads keys from stdin and draws on stdout."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _open_app(ctx: click.Context, no_mouse: bool) -> None:
     from pathlib import Path
 
@@ -125,7 +130,7 @@ def _open_app(ctx: click.Context, no_mouse: bool) -> None:
             start = start.parent
         else:
             raise InputError(f"{path_arg}: no such directory")
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not _has_terminal():
         raise InputError("the app needs a terminal; for scripts use a command (see "
                          "`snowetl-tui --help`), e.g. `snowetl-tui load FILE --wait`")
     from snowetl_tui.tui.run import run_app
