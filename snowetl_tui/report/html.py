@@ -446,6 +446,22 @@ def _findings(report: dict[str, Any]) -> str:
     if not v:
         return ('<section id="findings"><h2>Findings</h2><p class="muted">The file was not '
                 "validated: the job stopped before the read.</p></section>")
+    return _checks_table(v, "findings", "Findings")
+
+
+def _warehouse(report: dict[str, Any]) -> str:
+    """The in-warehouse report of the loaded period (config ``warehouse_checks``): the same
+    checks as the file's, run as SQL on the rows in the table after the COPY."""
+    w = report.get("warehouse_report")
+    if not w:
+        return ""
+    return _checks_table(w, "warehouse-checks",
+                         "Warehouse checks of the loaded period", table_id="warehouse-table")
+
+
+def _checks_table(v: dict[str, Any], section: str, title: str,
+                  table_id: str = "findings-table") -> str:
+    """A report's checks: failures and warnings with examples first, passed ones listed."""
     order = {"FAIL": 0, "WARN": 1, "PASS": 2}
     checks = sorted(v.get("checks", []), key=lambda c: order.get(c.get("status"), 3))
     bad = [c for c in checks if c.get("status") != "PASS"]
@@ -462,14 +478,14 @@ def _findings(report: dict[str, Any]) -> str:
             f"<td>{e(c.get('message'))}"
             + (f'<ul class="examples">{items}{more}</ul>' if items else "") + "</td></tr>")
     table = (
-        '<table id="findings-table"><thead><tr><th>Status</th><th>Check</th>'
+        f'<table id="{table_id}"><thead><tr><th>Status</th><th>Check</th>'
         '<th class="num">Count</th><th>Finding and examples (line numbers count the header)'
         f"</th></tr></thead><tbody>{''.join(rows)}</tbody></table>"
         if rows else '<p class="pass-text">✓ No finding: every check passed.</p>'
     )
     passed = ", ".join(f"✓ {e(c['name'])}" for c in good)
-    return (f'<section id="findings"><h2>Findings ({len(bad)} of {len(checks)} checks)</h2>'
-            f"{table}<p class=\"muted\">Passed: {passed or '—'}</p></section>")
+    return (f'<section id="{section}"><h2>{e(title)} ({len(bad)} of {len(checks)} checks)'
+            f"</h2>{table}<p class=\"muted\">Passed: {passed or '—'}</p></section>")
 
 
 def _schema(report: dict[str, Any]) -> str:
@@ -582,6 +598,7 @@ def render_job_html(report: dict[str, Any]) -> str:
         _schema(report),
         _duplicates(report),
         _reconciliation(report),
+        _warehouse(report),
         _timings(report),
         f"<footer>snowetl-tui {e(report.get('tool_version'))} · job report version "
         f"{e(report.get('job_report_version'))} · generated {e(report.get('generated_at'))} · "

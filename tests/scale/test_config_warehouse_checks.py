@@ -194,6 +194,12 @@ def test_rows_changed_under_the_load_fail_it_and_keep_the_copy(scale_ws, run_cli
     schema_valid(job_report)
     assert job_report["reconciliation"]["status"] == "failed"
     assert job_report["warehouse_report"]["verdict"] == "fail"
+    from snowetl_tui.report.html import render_job_html
+
+    page = render_job_html(job_report)
+    section = page.split('<section id="warehouse-checks">', 1)[1].split("</section>", 1)[0]
+    assert "Warehouse checks of the loaded period" in section
+    assert "rule:stage_in_range" in section and "FAIL" in section
     # re-running the load is refused: the rows are in the table, never twice
     rerun = load(scale_ws, MAY)
     assert rerun.state == "refused", rerun.error
