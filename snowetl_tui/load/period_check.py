@@ -15,10 +15,11 @@ the load report uses:
 * **anomalies** — days far from the period's robust baseline (``validate/anomaly.py``) on the
   warehouse's counts.
 
-Only the :class:`~snowetl_tui.warehouse.base.Warehouse` protocol is used, so the same code runs
-on the embedded DuckDB database and on Snowflake. The embedded database admits one writer: while
-a load copies into it, a read waits; instead of waiting (or failing with DuckDB's lock text) the
-check says which target is busy and that it can be run again when the load finishes.
+Only the warehouse protocol (:class:`~snowetl_tui.warehouse.base.StageWarehouse`) is used, so
+the same code runs on the embedded DuckDB database and on Snowflake. The embedded database
+admits one writer: while a load copies into it, a read waits; instead of waiting (or failing
+with DuckDB's lock text) the check says which target is busy and that it can be run again when
+the load finishes.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ from snowetl_tui.errors import InputError, SnowetlError
 from snowetl_tui.load.ledger import Ledger, LoadRecord
 from snowetl_tui.validate import anomaly
 from snowetl_tui.validate.calendar import compare_days, expected_days
-from snowetl_tui.warehouse.base import TableRef, Warehouse, WarehouseError
+from snowetl_tui.warehouse.base import StageWarehouse, TableRef, TableRows, WarehouseError
 from snowetl_tui.workspace import Workspace
 
 Status = Literal["PASS", "WARN", "FAIL"]
@@ -48,7 +49,7 @@ _ORDER = {"PASS": 0, "WARN": 1, "FAIL": 2}
 _SEVERITY = {"fail": "FAIL", "warn": "WARN", "info": "PASS"}
 MAX_EXAMPLES = 5
 
-WarehouseOpener = Callable[[str, Entry | None], Warehouse]
+WarehouseOpener = Callable[[str, Entry | None], StageWarehouse]
 
 
 class TargetBusy(SnowetlError):
@@ -151,7 +152,8 @@ def check_period(ws: Workspace, registry: ConfigRegistry, table: str, period: Pe
         raise _busy_or(exc, target) from None
     ref = TableRef(table)
     try:
-        if wh.table_columns(ref) is None:
+        columns = wh.table_columns(ref)
+        if columns is None:
             result.findings.append(Finding(
                 "table", "FAIL", f"table {table} does not exist on target {target}"))
             result.seconds = time.monotonic() - started
@@ -160,10 +162,10 @@ def check_period(ws: Workspace, registry: ConfigRegistry, table: str, period: Pe
         keys = list(entry.spec.duplicate_key_columns)
         dups, top = 0, []
         if keys:
-            dups = wh.duplicate_keys(ref, keys, date_column, per.start, per.end)
-            if dups:
-                top = wh.duplicate_key_examples(ref, keys, date_column, per.start, per.end,
-                                                MAX_EXAMPLES)
+            # the same query the in-warehouse validation uses (count + the largest groups)
+            facts = wh.duplicate_facts(TableRows(ref, date_column, per.start, per.end),
+                                       columns, keys, MAX_EXAMPLES)
+            dups, top = facts.keys, facts.groups
     except WarehouseError as exc:
         raise _busy_or(exc, target) from None
     except Exception as exc:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 from snowetl_tui.errors import SnowetlError
 
@@ -260,12 +260,6 @@ class Warehouse(Protocol):
     def duplicate_keys(self, table: TableRef, keys: list[str], date_column: str, start: date,
                        end: date) -> int:
         """Number of keys occurring more than once among the period's rows."""
-        ...
-
-    def duplicate_key_examples(self, table: TableRef, keys: list[str], date_column: str,
-                               start: date, end: date, limit: int = 5
-                               ) -> list[tuple[tuple[Any, ...], int]]:
-        """The most repeated keys of the period: (key values, occurrences), most first."""
         ...
 
     def count_period(self, table: TableRef, date_column: str, start: date, end: date) -> int: ...

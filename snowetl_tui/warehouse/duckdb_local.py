@@ -298,19 +298,6 @@ class DuckDBWarehouse:
             start, end,
         )
 
-    def duplicate_key_examples(self, table: TableRef, keys: list[str], date_column: str,
-                               start: date, end: date, limit: int = 5
-                               ) -> list[tuple[tuple[Any, ...], int]]:
-        cols = ", ".join(quote(k) for k in keys)
-        with self._con(read_only=True) as con:
-            rows = con.execute(
-                f"SELECT {cols}, count(*) AS n FROM {self._table(table)} "
-                f"WHERE {quote(date_column)} BETWEEN ? AND ? GROUP BY {cols} "
-                f"HAVING count(*) > 1 ORDER BY n DESC, {cols} LIMIT {int(limit)}",
-                [start, end],
-            ).fetchall()
-        return [(tuple(r[:-1]), int(r[-1])) for r in rows]
-
     def count_period(self, table: TableRef, date_column: str, start: date, end: date) -> int:
         if self.table_columns(table) is None:
             return 0

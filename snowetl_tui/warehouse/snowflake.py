@@ -78,7 +78,6 @@ from snowetl_tui.warehouse.snowflake_sql import (
     delete_period_sql,
     describe_copy_error,
     describe_stage_sql,
-    duplicate_key_examples_sql,
     duplicate_keys_sql,
     list_stage_sql,
     named_format,
@@ -771,14 +770,6 @@ class SnowflakeWarehouse:
         rows = self._run(f"counting duplicate keys of {table.name}",
                          lambda cur: self._rows(cur, sql, (start, end)))
         return int(rows[0][0]) if rows else 0
-
-    def duplicate_key_examples(self, table: TableRef, keys: list[str], date_column: str,
-                               start: date, end: date, limit: int = 5
-                               ) -> list[tuple[tuple[Any, ...], int]]:
-        sql = duplicate_key_examples_sql(table, keys, date_column, limit)
-        rows = self._run(f"listing duplicate keys of {table.name}",
-                         lambda cur: self._rows(cur, sql, (start, end)))
-        return [(tuple(r[:-1]), int(r[-1])) for r in rows]
 
     def count_period(self, table: TableRef, date_column: str, start: date, end: date) -> int:
         sql = count_period_sql(table, date_column)

@@ -362,18 +362,6 @@ def duplicate_keys_sql(table: TableRef, keys: list[str], date_column: str) -> st
     )
 
 
-def duplicate_key_examples_sql(table: TableRef, keys: list[str], date_column: str,
-                               limit: int) -> str:
-    if not keys:
-        raise WarehouseError("duplicate check needs at least one key column")
-    cols = ", ".join(quote(k) for k in keys)
-    return (
-        f"SELECT {cols}, COUNT(*) AS N FROM {quote_table(table)} "
-        f"WHERE {quote(date_column)} BETWEEN %s AND %s GROUP BY {cols} HAVING COUNT(*) > 1 "
-        f"ORDER BY N DESC, {cols} LIMIT {int(limit)}"
-    )
-
-
 def delete_period_sql(table: TableRef, date_column: str) -> str:
     col = quote(date_column)
     return f"DELETE FROM {quote_table(table)} WHERE {col} BETWEEN %s AND %s"
