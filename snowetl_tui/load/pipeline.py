@@ -243,17 +243,8 @@ class Loader:
                                        size=size)
             plan = plan_file(file, entry, period, match.config_display)
             if rec is None and not opts.dry_run:
-                rec = self.ledger.create_load(
-                    job_id=opts.job_id, file=str(file.resolve()), file_name=file.name,
-                    size=size, mtime_ns=mtime, quick_hash=quick, target=target,
-                    table_name=entry.table,
-                    period_start=period.start.isoformat() if period else None,
-                    period_end=period.end.isoformat() if period else None,
-                    mode="replace" if replace else "append",
-                )
-                self.ledger.audit("load-start", target=target, table=entry.table,
-                                  period=period.label() if period else None,
-                                  load_id=rec.load_id, detail={"file": str(file)})
+                rec = self._start_load(opts, str(file.resolve()), file.name, size, mtime, quick,
+                                       target, entry, period, replace, {"file": str(file)})
             elif rec is not None:
                 self._say(f"resuming load {rec.load_id} (last durable step: {rec.state})")
             if rec is not None:
@@ -390,6 +381,22 @@ class Loader:
                 wh.close()
 
     # -- steps ---------------------------------------------------------------------------------
+    def _start_load(self, opts: LoadOptions, file: str, file_name: str, size: int, mtime: int,
+                    quick: str, target: str, entry: Entry, period: Period | None, replace: bool,
+                    detail: dict[str, Any]) -> LoadRecord:
+        """The load's ledger row (its first durable step) and the audit record of its start."""
+        rec = self.ledger.create_load(
+            job_id=opts.job_id, file=file, file_name=file_name, size=size, mtime_ns=mtime,
+            quick_hash=quick, target=target, table_name=entry.table,
+            period_start=period.start.isoformat() if period else None,
+            period_end=period.end.isoformat() if period else None,
+            mode="replace" if replace else "append",
+        )
+        self.ledger.audit("load-start", target=target, table=entry.table,
+                          period=period.label() if period else None, load_id=rec.load_id,
+                          detail=detail)
+        return rec
+
     def _decide(self, report: Any, result: LoadResult, opts: LoadOptions) -> bool:
         """Record the validation outcome; any FAIL stops the job before COPY (nothing is
         loaded), a dry run stops here too. True when the job ends at this step."""

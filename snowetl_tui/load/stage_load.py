@@ -400,20 +400,9 @@ class StageLoader(Loader):
             if rec is None and not opts.dry_run:
                 self._refuse_if_loaded(Path(shown), target, entry, period, replace, quick=quick,
                                        size=size)
-                rec = self.ledger.create_load(
-                    job_id=opts.job_id, file=shown,
-                    file_name=files[0].name + (f" (+{len(files) - 1} files)"
-                                               if len(files) > 1 else ""),
-                    size=size, mtime_ns=0, quick_hash=quick, target=target,
-                    table_name=entry.table,
-                    period_start=period.start.isoformat() if period else None,
-                    period_end=period.end.isoformat() if period else None,
-                    mode="replace" if replace else "append",
-                )
-                self.ledger.audit("load-start", target=target, table=entry.table,
-                                  period=period.label() if period else None,
-                                  load_id=rec.load_id,
-                                  detail={"stage": shown, "files": len(files)})
+                name = files[0].name + (f" (+{len(files) - 1} files)" if len(files) > 1 else "")
+                rec = self._start_load(opts, shown, name, size, 0, quick, target, entry, period,
+                                       replace, {"stage": shown, "files": len(files)})
             elif rec is not None:
                 self._say(f"resuming load {rec.load_id} (last durable step: {rec.state})")
             if rec is not None:
