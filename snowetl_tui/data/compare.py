@@ -37,7 +37,8 @@ from snowetl_tui.errors import InputError
 from snowetl_tui.validate.duplicates import (
     PARTITION_BYTES,
     KeyReader,
-    _bounds,
+    gather_partition,
+    partition_bounds,
     plain_key_reader,
     stream_key_reader,
 )
@@ -214,19 +215,8 @@ class KeyOverlap:
 
 
 def _gather(files: list[str], lo: int, hi: int) -> np.ndarray:
-    lo_u, hi_u = np.uint64(lo), np.uint64(min(hi, 2**64 - 1))
-    pieces = []
-    for f in files:
-        arr = np.load(f, mmap_mode="r")  # mapped afresh per partition: RSS stays flat
-        h = arr["h"]
-        a = int(np.searchsorted(h, lo_u, side="left"))
-        b = int(np.searchsorted(h, hi_u, side="right" if hi >= 2**64 else "left"))
-        if b > a:
-            pieces.append(np.array(arr[a:b]))
-        del h, arr
-    if not pieces:
-        return np.zeros(0, dtype=[("h", "<u8"), ("o", "<i8")])
-    return np.concatenate(pieces)
+    part = gather_partition(files, lo, hi)
+    return np.zeros(0, dtype=[("h", "<u8"), ("o", "<i8")]) if part is None else part
 
 
 def _smallest(current: list[int], new: np.ndarray) -> list[int]:
@@ -240,7 +230,7 @@ def key_overlap(files_a: list[str], rows_a: int, files_b: list[str], rows_b: int
     """Distinct keys of each file and how many they share, one hash partition at a time."""
     out = KeyOverlap()
     parts = max(1, -(-(rows_a + rows_b) * 16 // partition_bytes))
-    for lo, hi in _bounds(parts):
+    for lo, hi in partition_bounds(parts):
         a, b = _gather(files_a, lo, hi), _gather(files_b, lo, hi)
         ua, ia = np.unique(a["h"], return_index=True)
         ub, ib = np.unique(b["h"], return_index=True)

@@ -106,9 +106,28 @@ def stream_key_reader(path: Path, codec: Codec, delimiter: bytes, quote: bytes |
     return read
 
 
-def _bounds(partitions: int) -> list[tuple[int, int]]:
+def partition_bounds(partitions: int) -> list[tuple[int, int]]:
+    """``partitions`` equal ranges of the 64-bit hash space, ``[lo, hi)``."""
     edges = [int(i * (2**64) // partitions) for i in range(partitions + 1)]
     return [(edges[i], edges[i + 1]) for i in range(partitions)]
+
+
+def gather_partition(files: list[str], lo: int, hi: int) -> np.ndarray | None:
+    """The (hash, offset) records of every spill file whose hash is in ``[lo, hi)``, or None.
+
+    Each file is mapped afresh and the slice copied out: pages of a mapping that stays open
+    count in the process's RSS, which would then grow with the file."""
+    lo_u, hi_u = np.uint64(lo), np.uint64(min(hi, 2**64 - 1))
+    pieces = []
+    for f in files:
+        arr = np.load(f, mmap_mode="r")
+        h = arr["h"]
+        a = int(np.searchsorted(h, lo_u, side="left"))
+        b = int(np.searchsorted(h, hi_u, side="right" if hi >= 2**64 else "left"))
+        if b > a:
+            pieces.append(np.array(arr[a:b]))
+        del h, arr
+    return np.concatenate(pieces) if pieces else None
 
 
 def find_duplicates(
@@ -150,23 +169,10 @@ def find_duplicates(
         summary.groups.sort(key=lambda g: (-g.count, g.offsets[0]))
         del summary.groups[max_groups:]
 
-    for lo, hi in _bounds(parts):
-        lo_u, hi_u = np.uint64(lo), np.uint64(min(hi, 2**64 - 1))
-        pieces = []
-        for f in files:
-            # Mapped afresh for each partition and copied out: pages of a mapping that stays
-            # open count in the process's RSS, which would then grow with the file.
-            arr = np.load(f, mmap_mode="r")
-            h = arr["h"]
-            a = int(np.searchsorted(h, lo_u, side="left"))
-            b = int(np.searchsorted(h, hi_u, side="right" if hi >= 2**64 else "left"))
-            if b > a:
-                pieces.append(np.array(arr[a:b]))
-            del h, arr
-        if not pieces:
+    for lo, hi in partition_bounds(parts):
+        part = gather_partition(files, lo, hi)
+        if part is None:
             continue
-        part = np.concatenate(pieces)
-        del pieces
         part = part[np.argsort(part["h"], kind="stable")]
         same = part["h"][1:] == part["h"][:-1]
         if not same.any():
