@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from snowetl_tui.cli.common import AppContext, console, emit_json, pass_app
-from snowetl_tui.errors import EXIT_FAILED
+from snowetl_tui.errors import EXIT_FAILED, InputError
 
 
 @click.command("check")
@@ -24,19 +24,29 @@ from snowetl_tui.errors import EXIT_FAILED
 def check_cmd(app: AppContext, table_name: str, period: str, target: str | None,
               as_json: bool) -> None:
     """Check a loaded period in the warehouse: row counts, days, duplicates, anomalies."""
+    from snowetl_tui.config.patterns import PeriodError, parse_period
     from snowetl_tui.config.registry import ConfigRegistry
-    from snowetl_tui.load.delete import resolve_delete
     from snowetl_tui.load.period_check import check_period
 
     ws = app.workspace
     registry = ConfigRegistry.load(ws)
-    req = resolve_delete(registry, table_name, period, target)
-    result = check_period(ws, registry, req.table, req.period, req.target)
+    try:
+        per = parse_period(period)
+    except PeriodError as exc:
+        raise InputError(f"--period: {exc}") from None
+    entries = [e for e in registry.entries if e.table.upper() == table_name.upper()
+               and (target is None or e.target == target)]
+    if not entries:
+        raise InputError(f"no config in {ws.configs_dir} loads table {table_name}"
+                         + (f" to target {target}" if target else "")
+                         + ": the checks need its date column, keys and calendar")
+    target = target or entries[0].target
+    result = check_period(ws, registry, entries[0].table, per, target)
     if as_json:
         emit_json(result.as_dict())
     else:
         out = console()
-        out.print(f"{req.table} {req.period.label()} on {req.target}: {result.summary()}",
+        out.print(f"{entries[0].table} {per.label()} on {target}: {result.summary()}",
                   markup=False)
         for f in result.findings:
             out.print(f"  {f.symbol} {f.check:<11} {f.message}", markup=False)

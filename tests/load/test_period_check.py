@@ -363,7 +363,7 @@ def test_cli_check_passes_then_fails_with_exit_1(ws: Workspace):
 def test_cli_check_bad_input_is_one_line(ws: Workspace):
     out = _cli(ws, "--table", "NOPE", "--period", "2024-01")
     assert out.exit_code == 2
-    assert "no config gives the date column of NOPE" in out.output
+    assert "loads table NOPE" in out.output and "--date-column" not in out.output
     assert "Traceback" not in out.output
     out = _cli(ws, "--table", FACT, "--period", "2024-13")
     assert out.exit_code == 2 and "--period" in out.output
