@@ -488,10 +488,13 @@ def python_baseline(path: Path, ranges: list[tuple[int, int]]) -> dict:
     return {"elapsed": elapsed, "bytes": nbytes, "rows": rows, "bad": bad, "dups": dups}
 
 
-def single_core(path: Path, kspec: KernelSpec, ranges: list[tuple[int, int]]) -> tuple[float, int]:
-    """Kernel time on one core: CPU time of validate_chunk only (reads excluded), best of 2."""
+def single_core(
+    path: Path, kspec: KernelSpec, ranges: list[tuple[int, int]], use_fast: bool = True
+) -> tuple[float, int]:
+    """Kernel time on one core: CPU time of validate_chunk only (reads excluded), best of 2.
+    ``use_fast=False``: the numpy kernel alone (the compiled fast path off)."""
     first = MappedRange(str(path), *ranges[0])
-    validate_chunk(kspec, first.view, 0, ranges[0][0])  # warm up
+    validate_chunk(kspec, first.view, 0, ranges[0][0], use_fast=use_fast)  # warm up
     first.close()
     best = float("inf")
     nbytes = sum(n for _, n in ranges)
@@ -500,7 +503,7 @@ def single_core(path: Path, kspec: KernelSpec, ranges: list[tuple[int, int]]) ->
         for i, (s, n) in enumerate(ranges):
             chunk = MappedRange(str(path), s, n)
             t0 = time.perf_counter()
-            validate_chunk(kspec, chunk.view, i, s)
+            validate_chunk(kspec, chunk.view, i, s, use_fast=use_fast)
             t += time.perf_counter() - t0
             chunk.close()
         best = min(best, t)
@@ -567,6 +570,12 @@ def main() -> None:
     t1, n1 = single_core(path, kspec, ranges[:4])
     print(
         f"kernel, 1 process:        {n1 / t1 / mb:7.0f} MB/s  ({n1 / mb:.0f} MB in {t1:.2f} s)",
+        flush=True,
+    )
+    t0, n0 = single_core(path, kspec, ranges[:4], use_fast=False)
+    print(
+        f"  numpy kernel alone:     {n0 / t0 / mb:7.0f} MB/s  (fast path off; "
+        f"fast path {t0 / t1:.2f}x)",
         flush=True,
     )
 

@@ -117,8 +117,10 @@ def spill_keys(res: ChunkResult, spill_dir: str) -> tuple[str | None, int]:
     hash range (partition) at a time, so memory stays bounded whatever the row count."""
     if res.key_hashes is None or len(res.key_hashes) == 0:
         return None, 0
-    # argsort on the plain uint64 column: sorting the structured array by field is ~10x slower
-    order = np.argsort(res.key_hashes, kind="stable")
+    # argsort on the plain uint64 column: sorting the structured array by field is ~10x slower.
+    # Not stable (4x faster, SIMD): the order of equal hashes does not matter, the parent
+    # re-sorts each partition and sorts every duplicate group's offsets.
+    order = np.argsort(res.key_hashes)
     rec = np.empty(len(order), dtype=SPILL_DTYPE)
     rec["h"] = res.key_hashes[order]
     rec["o"] = np.asarray(res.key_offsets)[order]

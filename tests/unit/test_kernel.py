@@ -255,12 +255,14 @@ def ref_validate(spec: KernelSpec, data: bytes, base: int = 0) -> Ref:
 # ----------------------------------------------------------------------------------------------
 
 
-def run_kernel(spec: KernelSpec, data: bytes, cuts: list[int], block: int) -> list[ChunkResult]:
+def run_kernel(spec: KernelSpec, data: bytes, cuts: list[int], block: int,
+               use_fast: bool = True) -> list[ChunkResult]:
     bounds = [0, *sorted(set(cuts)), len(data)]
     out = []
     for i, (a, b) in enumerate(itertools.pairwise(bounds)):
         if b > a:
-            out.append(validate_chunk(spec, data[a:b], i, a, block_size=block))
+            out.append(validate_chunk(spec, data[a:b], i, a, block_size=block,
+                                      use_fast=use_fast))
     return out
 
 
@@ -312,7 +314,15 @@ def merged(results: list[ChunkResult]) -> dict:
 
 
 def assert_matches(spec: KernelSpec, data: bytes, cuts: list[int] = (), block: int = 1 << 20):
-    results = run_kernel(spec, data, list(cuts), block)
+    """Both kernels — numpy alone, and the compiled fast path in front of it (each block
+    accepted by one or the other) — against the reference."""
+    for use_fast in (False, True):
+        results = _assert_matches(spec, data, cuts, block, use_fast)
+    return results
+
+
+def _assert_matches(spec, data, cuts, block, use_fast):
+    results = run_kernel(spec, data, list(cuts), block, use_fast)
     got = merged(results)
     ref = ref_validate(spec, data)
     for k in (
