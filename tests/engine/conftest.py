@@ -37,7 +37,7 @@ def small_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def big_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Big enough that a read with 20 KB chunks lasts a few seconds (to act during it)."""
     root = tmp_path_factory.mktemp("eng-big") / "ws"
-    create_demo_workspace(root, size_mb=4, seed=5)
+    create_demo_workspace(root, size_mb=12, seed=5)
     return root
 
 
