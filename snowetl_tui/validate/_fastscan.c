@@ -131,27 +131,32 @@ static int check_int(const uint8_t *p, int64_t n) {
     return 1;
 }
 
-/* [+-]?[0-9]*(\.[0-9]*)? with 1+ digits, <= imax integer and <= fmax fraction digits. */
-static int check_number(const uint8_t *p, int64_t n, int32_t imax, int32_t fmax) {
+/* The decimal part shared by NUMBER and FLOAT: [+-]?[0-9]*(\.[0-9]*)? from the start.
+ * Returns the offset where it stops; *ip and *fp count integer and fraction digits. */
+static inline int64_t scan_decimal(const uint8_t *p, int64_t n, int64_t *ip, int64_t *fp) {
     int64_t i = (n > 0 && (p[0] == '+' || p[0] == '-')) ? 1 : 0;
-    int64_t ip = 0, fp = 0;
-    while (i < n && is_digit(p[i])) { i++; ip++; }
+    int64_t a = 0, b = 0;
+    while (i < n && is_digit(p[i])) { i++; a++; }
     if (i < n && p[i] == '.') {
         i++;
-        while (i < n && is_digit(p[i])) { i++; fp++; }
+        while (i < n && is_digit(p[i])) { i++; b++; }
     }
+    *ip = a;
+    *fp = b;
+    return i;
+}
+
+/* [+-]?[0-9]*(\.[0-9]*)? with 1+ digits, <= imax integer and <= fmax fraction digits. */
+static int check_number(const uint8_t *p, int64_t n, int32_t imax, int32_t fmax) {
+    int64_t ip, fp;
+    int64_t i = scan_decimal(p, n, &ip, &fp);
     return i == n && ip + fp >= 1 && ip <= imax && fp <= fmax;
 }
 
 /* [+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?  (inf/nan: numpy/Python decide) */
 static int check_float(const uint8_t *p, int64_t n) {
-    int64_t i = (n > 0 && (p[0] == '+' || p[0] == '-')) ? 1 : 0;
-    int64_t ip = 0, fp = 0;
-    while (i < n && is_digit(p[i])) { i++; ip++; }
-    if (i < n && p[i] == '.') {
-        i++;
-        while (i < n && is_digit(p[i])) { i++; fp++; }
-    }
+    int64_t ip, fp;
+    int64_t i = scan_decimal(p, n, &ip, &fp);
     if (ip + fp < 1) return 0;
     if (i < n && (p[i] == 'e' || p[i] == 'E')) {
         i++;
