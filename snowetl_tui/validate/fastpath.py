@@ -5,7 +5,9 @@ caps it near 240 MB/s per core. Real extracts are overwhelmingly clean, so each 
 offered to a small C function that splits rows and checks every field while it is in L1; it
 either accepts the whole block (and then its outputs equal the numpy kernel's for that block)
 or declines, and the numpy kernel processes the block and finds, counts and locates whatever
-is wrong. Correctness therefore never depends on the fast path: it can only say "clean".
+is wrong. It serves TSV and CSV alike, quoted fields included (RFC 4180, as the numpy kernel
+checks it); a newline inside quotes, rare in extracts, sends its block to the numpy kernel.
+Correctness therefore never depends on the fast path: it can only say "clean".
 
 The library is built by ``pip install`` (a setuptools extension, plain C through ctypes: no
 Python API, no LLVM in the workers as numba would need). Where it is missing — a platform
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["HIGH_NONE", "HIGH_OTHER", "HIGH_UTF8", "FastPath", "available", "fast_path"]
 
 HIGH_NONE, HIGH_UTF8, HIGH_OTHER = 0, 1, 2
-_ABI = 1
+_ABI = 2
 _KINDS = {"text": 1, "int": 2, "number": 3, "float": 4, "bool": 5, "date": 6, "ts": 7, "varchar": 8}
 
 _P32 = ctypes.POINTER(ctypes.c_int32)
@@ -53,6 +55,7 @@ class _Spec(ctypes.Structure):
         ("null_empty", ctypes.c_int32),
         ("ntokens", ctypes.c_int32),
         ("nkeys", ctypes.c_int32),
+        ("quote", ctypes.c_int32),
         ("kind", _P32),
         ("nullable", _P32),
         ("arg1", _P32),
@@ -89,13 +92,12 @@ def _library() -> ctypes.CDLL | None:
         ctypes.c_int64,
         ctypes.c_int64,
         ctypes.c_int32,
-        _P64,
-        _P64,
-        _P64,
-        _P64,
-        _P64,
-        _P64,
-        _P64,
+        _P64,  # scratch: 3 * ncols
+        _P64,  # offsets
+        _P64,  # hashes
+        _P64,  # days
+        _P64,  # number of days
+        _P64,  # CRLF rows
     ]
     lib.fs_any_high.restype = ctypes.c_int32
     lib.fs_any_high.argtypes = [ctypes.c_void_p, ctypes.c_int64]
@@ -146,7 +148,7 @@ class FastPath:
         cls[10] = 1
         cls[0] = 2  # NUL bytes are a finding: the numpy kernel counts and locates them
         if plan.quote is not None:
-            cls[plan.quote] = 2  # quoted fields: the numpy kernel's quote grammar
+            cls[plan.quote] = 3
         self._keep = (
             kind,
             nullable,
@@ -174,6 +176,7 @@ class FastPath:
             int(plan.null_empty),
             len(tokens),
             self.nkeys,
+            plan.quote if plan.quote is not None else -1,
             *(a.ctypes.data_as(_P32) for a in (kind, nullable, arg1, arg2, keys)),
             *(a.ctypes.data_as(_P8) for a in (text, digit)),
             *(a.ctypes.data_as(_P32) for a in (tok_len, tok_off)),
@@ -189,7 +192,7 @@ class FastPath:
         """Check one record-aligned block; None when the numpy kernel must process it."""
         n = int(block.size)
         cap = n // self.ncols + 2
-        scratch = np.empty(2 * self.ncols, np.int64)
+        scratch = np.empty(3 * self.ncols, np.int64)
         offsets = np.empty(cap, np.int64)
         hashes = np.empty(cap if self.nkeys else 1, np.uint64)
         days = np.empty(cap, np.int64)
@@ -201,7 +204,6 @@ class FastPath:
             base,
             high_mode,
             scratch.ctypes.data,
-            scratch.ctypes.data + 8 * self.ncols,
             offsets.ctypes.data,
             hashes.ctypes.data,
             days.ctypes.data,
@@ -242,9 +244,8 @@ class FastBlock:
 
 
 def fast_path(plan: _Plan) -> FastPath | None:
-    """The fast path for ``plan``, or None when it cannot serve it: library missing or off, a
-    date format without a fixed-width layout (strptime decides those), a delimiter that is
-    not ASCII."""
+    """The fast path for ``plan``, or None when it cannot serve it: library missing or off, or
+    a date format without a fixed-width layout (strptime decides those)."""
     lib = _library()
     if lib is None:
         return None

@@ -202,17 +202,76 @@ def test_a_defect_sends_only_its_block_to_numpy(monkeypatch, name):
     assert_matches(s, data, block=2048)
 
 
-def test_quote_character_declines_only_quoted_blocks(monkeypatch):
-    s = make_spec(["INTEGER", "VARCHAR"], delim=b",", quote=b'"')
-    plain = b"".join(b"%d,abc\n" % i for i in range(200))
-    quoted = b'7,"a,b"\n'
-    data = plain + quoted + plain
+CSV = ["INTEGER", "VARCHAR(5)", "DATE", "VARCHAR"]
+
+
+def csv_spec():
+    return make_spec(
+        CSV,
+        delim=b",",
+        quote=b'"',
+        date_index=2,
+        keys=(0, 1),
+        nullable=[False, True, False, True],
+        null_values=(b"", b"NULL"),
+    )
+
+
+def clean_csv(n: int) -> bytes:
+    """Well-formed RFC 4180 rows: quoted fields with separators, doubled quotes (one
+    character each: 'a""b' fits VARCHAR(5) as 4 characters), quoted NULL tokens, CRLF after a
+    closing quote, quoted numbers and dates."""
+    cells = [b'"a,b"', b'"a""b""c"', b'""', b'"NULL"', b"plain", b'"\xc3\xbc\xc3\xbc"', b"x"]
+    rows = []
+    for i in range(n):
+        num = b'"%d"' % i if i % 3 == 0 else b"%d" % i
+        day = b'"2024-03-%02d"' % (1 + i % 28) if i % 2 else b"2024-03-%02d" % (1 + i % 28)
+        last = b'"tail, with ""quotes"""' if i % 4 == 0 else b"t"
+        end = b"\r\n" if i % 5 == 0 else b"\n"
+        rows.append(b",".join([num, cells[i % len(cells)], day, last]) + end)
+    return b"".join(rows)
+
+
+@pytest.mark.parametrize("block", [64, 512, 1 << 20])
+def test_quoted_csv_is_served_by_the_fast_path(monkeypatch, block):
+    data = clean_csv(300)
+    slow = validate_chunk(csv_spec(), data, 0, 0, block_size=block, use_fast=False)
     calls = numpy_calls(monkeypatch)
-    res = validate_chunk(s, data, 0, 0, block_size=512)
-    assert len(calls) == 1
-    assert res.rows == 401
+    fast = validate_chunk(csv_spec(), data, 0, 0, block_size=block)
+    assert calls == []
+    same(fast, slow)
+    assert fast.rows == 300 and fast.unbalanced_quotes == 0 and fast.type_errors == {}
     monkeypatch.undo()
-    assert_matches(s, data, block=512)
+    assert_matches(csv_spec(), data, block=block)
+
+
+QUOTE_DEFECTS = {
+    "newline inside quotes": b'1,"a\nb",2024-03-01,t\n',
+    "quote inside an unquoted field": b'1,a"b,2024-03-01,t\n',
+    "text after the closing quote": b'1,"ab"c,2024-03-01,t\n',
+    "CR after the closing quote, then text": b'1,ab,2024-03-01,"t"\rx\n',
+    "quoted value too long ('\"\"' is one character)": b'1,"a""bcde",2024-03-01,t\n',
+    "quoted integer with a space": b'" 1",ab,2024-03-01,t\n',
+}
+
+
+@pytest.mark.parametrize("name", list(QUOTE_DEFECTS))
+def test_a_quoting_defect_sends_only_its_block_to_numpy(monkeypatch, name):
+    rows = clean_csv(200).splitlines(keepends=True)
+    rows[100] = QUOTE_DEFECTS[name]
+    data = b"".join(rows)
+    slow = validate_chunk(csv_spec(), data, 0, 0, block_size=1024, use_fast=False)
+    calls = numpy_calls(monkeypatch)
+    fast = validate_chunk(csv_spec(), data, 0, 0, block_size=1024)
+    assert len(calls) == 1, f"{name}: {len(calls)} blocks went to numpy"
+    same(fast, slow)
+    monkeypatch.undo()
+    assert_matches(csv_spec(), data, block=1024)
+
+
+def test_unterminated_quote_at_the_end_of_the_file():
+    data = clean_csv(50) + b'7,"never closed,2024-03-01,t\n'
+    assert_matches(csv_spec(), data, block=256)
 
 
 def test_other_encoding_varchar_longer_in_bytes_goes_to_numpy():
