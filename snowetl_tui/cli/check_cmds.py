@@ -24,18 +24,14 @@ from snowetl_tui.errors import EXIT_FAILED, InputError
 def check_cmd(app: AppContext, table_name: str, period: str, target: str | None,
               as_json: bool) -> None:
     """Check a loaded period in the warehouse: row counts, days, duplicates, anomalies."""
-    from snowetl_tui.config.patterns import PeriodError, parse_period
+    from snowetl_tui.config.patterns import period_option
     from snowetl_tui.config.registry import ConfigRegistry
     from snowetl_tui.load.period_check import check_period
 
     ws = app.workspace
     registry = ConfigRegistry.load(ws)
-    try:
-        per = parse_period(period)
-    except PeriodError as exc:
-        raise InputError(f"--period: {exc}") from None
-    entries = [e for e in registry.entries if e.table.upper() == table_name.upper()
-               and (target is None or e.target == target)]
+    per = period_option(period)
+    entries = registry.entries_for_table(table_name, target)
     if not entries:
         raise InputError(f"no config in {ws.configs_dir} loads table {table_name}"
                          + (f" to target {target}" if target else "")

@@ -86,6 +86,16 @@ def month_period(text: str) -> Period:
     return Period(date(year, month, 1), date(year, month, last))
 
 
+def period_option(text: str) -> Period:
+    """``--period TEXT`` of a command: the period, or an InputError naming the option."""
+    from snowetl_tui.errors import InputError
+
+    try:
+        return parse_period(text)
+    except PeriodError as exc:
+        raise InputError(f"--period: {exc}") from None
+
+
 def parse_period(text: str) -> Period:
     """Parse a period given on the command line: ``2024-03``, ``2024-03-05``,
     ``20240301-20240331`` or ``2024-03-01..2024-03-31``."""

@@ -111,6 +111,12 @@ class ConfigRegistry:
             raise ConfigError(issues)
         return cls(workspace, configs)
 
+    def entries_for_table(self, table: str, target: str | None = None) -> list[Entry]:
+        """The entries that load ``table`` (names compare case-insensitively, as Snowflake's
+        unquoted identifiers do), on ``target`` when one is given."""
+        return [e for e in self.entries if e.table.upper() == table.upper()
+                and (target is None or e.target == target)]
+
     def display(self, entry: Entry) -> str:
         return self.workspace.display(entry.config_path)
 

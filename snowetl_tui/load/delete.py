@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from snowetl_tui.config.loader import Entry
-from snowetl_tui.config.patterns import Period, PeriodError, parse_period
+from snowetl_tui.config.patterns import Period, period_option
 from snowetl_tui.config.registry import ConfigRegistry
 from snowetl_tui.errors import InputError, SnowetlError
 from snowetl_tui.load.ledger import Ledger
@@ -48,12 +48,8 @@ class DeleteRequest:
 def resolve_delete(registry: ConfigRegistry, table_name: str, period: str,
                    target: str | None = None, date_column: str | None = None) -> DeleteRequest:
     """Check the arguments of a delete against the configs; InputError names what is missing."""
-    try:
-        p = parse_period(period)
-    except PeriodError as exc:
-        raise InputError(f"--period: {exc}") from None
-    entries = [e for e in registry.entries if e.table.upper() == table_name.upper()
-               and (target is None or e.target == target)]
+    p = period_option(period)
+    entries = registry.entries_for_table(table_name, target)
     if date_column is None:
         cols = {e.spec.date_column for e in entries if e.spec.date_column}
         if len(cols) != 1:

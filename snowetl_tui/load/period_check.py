@@ -213,7 +213,7 @@ def entry_for(registry: ConfigRegistry, table: str, target: str,
         match = registry.match(rec.file_name)
         if match.entry is not None and match.entry.table.upper() == table.upper():
             return match.entry
-    same = [e for e in registry.entries if e.table.upper() == table.upper()]
+    same = registry.entries_for_table(table)
     return next((e for e in same if e.target == target), same[0] if same else None)
 
 

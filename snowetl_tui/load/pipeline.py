@@ -355,30 +355,39 @@ class Loader:
                                            steps, started, report=report, replace=replace,
                                            parts=parts)
         except Refused as exc:
-            result.state = "refused"
-            result.error = str(exc)
-            if rec is not None:
-                self.ledger.update(rec.load_id, state="refused", error=str(exc))
-            self.ledger.audit("refused", target=result.target, table=result.table,
-                              load_id=rec.load_id if rec else None,
-                              detail={"file": str(file), "reason": str(exc)})
-            return result
+            return self._refused(result, rec, exc, {"file": str(file)})
         except SnowetlError as exc:
-            cancelled = self.cancel is not None and self.cancel.is_set()
-            result.state = "cancelled" if cancelled else "failed"
-            result.error = str(exc)
-            if rec is not None:
-                self.ledger.update(rec.load_id, state=result.state, error=str(exc))
-                if cancelled and wh is not None:
-                    self._cleanup(wh, rec.load_id)
             if isinstance(exc, InputError) and rec is None:
-                raise
-            return result
+                raise  # nothing started: the caller reports a plain input error
+            return self._failed(result, rec, exc, wh)
         finally:
             result.seconds = time.monotonic() - started
             result.steps = steps
             if wh is not None:
                 wh.close()
+
+    def _refused(self, result: LoadResult, rec: LoadRecord | None, exc: Refused,
+                 where: dict[str, str]) -> LoadResult:
+        """A refused load (file or stage): ledger row and audit trail say why."""
+        result.state, result.error = "refused", str(exc)
+        if rec is not None:
+            self.ledger.update(rec.load_id, state="refused", error=str(exc))
+        self.ledger.audit("refused", target=result.target, table=result.table,
+                          load_id=rec.load_id if rec else None,
+                          detail={**where, "reason": str(exc)})
+        return result
+
+    def _failed(self, result: LoadResult, rec: LoadRecord | None, exc: SnowetlError,
+                wh: Warehouse | None) -> LoadResult:
+        """A failed or cancelled load (file or stage); a cancelled one cleans up after itself."""
+        cancelled = self.cancel is not None and self.cancel.is_set()
+        result.state = "cancelled" if cancelled else "failed"
+        result.error = str(exc)
+        if rec is not None:
+            self.ledger.update(rec.load_id, state=result.state, error=str(exc))
+            if cancelled and wh is not None:
+                self._cleanup(wh, rec.load_id)
+        return result
 
     # -- steps ---------------------------------------------------------------------------------
     def _start_load(self, opts: LoadOptions, file: str, file_name: str, size: int, mtime: int,

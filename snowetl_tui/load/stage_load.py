@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from snowetl_tui.config.loader import Entry
-from snowetl_tui.config.patterns import Period, PeriodError, parse_period
+from snowetl_tui.config.patterns import Period, period_option
 from snowetl_tui.config.registry import ConfigRegistry
 from snowetl_tui.data.sniff import sniff_file
 from snowetl_tui.errors import InputError, SnowetlError
@@ -117,8 +117,7 @@ def single_target(registry: ConfigRegistry, target: str | None, what: str) -> st
 
 def table_entry(registry: ConfigRegistry, table: str, target: str | None) -> Entry:
     """The config entry that loads ``table`` (its calendar, keys and rules are the checks)."""
-    found = [e for e in registry.entries if e.table.upper() == table.upper()
-             and (target is None or e.target == target)]
+    found = registry.entries_for_table(table, target)
     if not found:
         on = f" on {target}" if target else ""
         raise InputError(f"--table {table}: no config loads this table{on}; the checks come "
@@ -135,10 +134,7 @@ def group_staged(registry: ConfigRegistry, files: list[StagedFile], shown: str,
     naming it, never a silent skip.
     """
     if period_text is not None:
-        try:
-            period = parse_period(period_text)
-        except PeriodError as exc:
-            raise InputError(f"--period: {exc}") from None
+        period = period_option(period_text)
         if len(registry.entries) != 1:
             raise InputError(f"--period: the configs hold {len(registry.entries)} entries; "
                              "pass --config with the one entry these files belong to")
@@ -330,10 +326,7 @@ def validate_stage(ws: Workspace, registry: ConfigRegistry, argument: str, *,
 def validate_table(ws: Workspace, registry: ConfigRegistry, table: str, period_text: str, *,
                    target: str | None) -> Report:
     """``validate --in-warehouse --table T --period P``."""
-    try:
-        period = parse_period(period_text)
-    except PeriodError as exc:
-        raise InputError(f"--period: {exc}") from None
+    period = period_option(period_text)
     entry = table_entry(registry, table, target)
     wh = default_warehouse_factory(ws, registry)(target or entry.target, entry)
     try:
@@ -453,22 +446,11 @@ class StageLoader(Loader):
                                            result, steps, started, report=report,
                                            replace=replace, parts=parts)
         except Refused as exc:
-            result.state, result.error = "refused", str(exc)
-            if rec is not None:
-                self.ledger.update(rec.load_id, state="refused", error=str(exc))
-            self.ledger.audit("refused", target=target, table=entry.table,
-                              load_id=rec.load_id if rec else None,
-                              detail={"stage": shown, "reason": str(exc)})
-            return result
+            return self._refused(result, rec, exc, {"stage": shown})
         except SnowetlError as exc:
-            cancelled = self.cancel is not None and self.cancel.is_set()
-            result.state = "cancelled" if cancelled else "failed"
-            result.error = str(exc)
-            if rec is not None:
-                self.ledger.update(rec.load_id, state=result.state, error=str(exc))
             if isinstance(exc, InputError) and rec is None:
-                raise
-            return result
+                raise  # nothing started: the caller reports a plain input error
+            return self._failed(result, rec, exc, wh)
         finally:
             result.seconds = time.monotonic() - started
             result.steps = steps
