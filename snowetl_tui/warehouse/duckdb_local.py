@@ -174,14 +174,14 @@ class DuckDBWarehouse:
         for i, c in enumerate(columns):
             raw = f"c{i}"
             if c.type == "BOOLEAN":
-                read, expr = "VARCHAR", _bool_expr(raw)
+                read, expr = "VARCHAR", _cast(raw, c.type, strict=True)
             elif (c.type == "DATE" and i == self._date_index and fmt.date_format
                   and fmt.date_format != "%Y-%m-%d"):
                 read, expr = "VARCHAR", f"CAST(strptime({raw}, {_lit(fmt.date_format)}) AS DATE)"
             elif typed:
                 read, expr = duck_type(c.type), raw
             else:
-                read, expr = "VARCHAR", f"CAST({raw} AS {duck_type(c.type)})"
+                read, expr = "VARCHAR", _cast(raw, c.type, strict=True)
             read_types.append(read if typed else "VARCHAR")
             exprs.append(expr)
         spec = "{" + ", ".join(f"{_lit(f'c{i}')}: {_lit(t)}" for i, t in enumerate(read_types)
@@ -395,7 +395,7 @@ class DuckDBWarehouse:
         if col.name == fmt.date_column:
             return self._date_expr(raw, fmt)
         return (f"CASE WHEN {self._is_null(raw, fmt)} THEN NULL "
-                f"ELSE TRY_CAST({raw} AS {duck_type(col.type)}) END")
+                f"ELSE {_cast(raw, col.type, strict=False)} END")
 
     def _type_error(self, raw: str, col: ColumnDef, fmt: FileFormatSpec) -> str | None:
         """1 where a present value is not of the column's type (None: nothing to check)."""
@@ -405,7 +405,7 @@ class DuckDBWarehouse:
         if t.startswith("VARCHAR("):
             bad = f"length({raw}) > {int(t[8:-1])}"
         else:
-            bad = f"TRY_CAST({raw} AS {duck_type(col.type)}) IS NULL"
+            bad = f"{_cast(raw, col.type, strict=False)} IS NULL"
         return f"CASE WHEN NOT {self._is_null(raw, fmt)} AND {bad} THEN 1 ELSE 0 END"
 
     def _data_sql(self, src: RowSource, columns: list[ColumnDef]) -> tuple[str, list[Any]]:
@@ -540,13 +540,21 @@ _TRUE = ("true", "t", "yes", "y", "on", "1")
 _FALSE = ("false", "f", "no", "n", "off", "0")
 
 
-def _bool_expr(raw: str) -> str:
-    """Snowflake's boolean spellings (ignoring case), which DuckDB's cast only partly shares
-    (it rejects ``on``/``off``); anything else still fails the cast, loudly."""
-    t = ", ".join(_lit(v) for v in _TRUE)
-    f = ", ".join(_lit(v) for v in _FALSE)
-    return (f"CASE WHEN lower({raw}) IN ({t}) THEN true WHEN lower({raw}) IN ({f}) THEN false "
-            f"ELSE CAST({raw} AS BOOLEAN) END")
+def _cast(raw: str, col_type: str, *, strict: bool) -> str:
+    """Text → the column's DuckDB value, as Snowflake (and the validator) read it; used by the
+    COPY (``strict``: a bad value fails the statement) and by the checks on staged files
+    (NULL where the value is not of the type).
+
+    BOOLEAN takes Snowflake's spellings, ignoring case, which DuckDB's cast only partly shares
+    (it rejects ``on``/``off``); every other type is DuckDB's own cast.
+    """
+    if col_type == "BOOLEAN":
+        t = ", ".join(_lit(v) for v in _TRUE)
+        f = ", ".join(_lit(v) for v in _FALSE)
+        other = f"CAST({raw} AS BOOLEAN)" if strict else "NULL"
+        return (f"CASE WHEN lower({raw}) IN ({t}) THEN true "
+                f"WHEN lower({raw}) IN ({f}) THEN false ELSE {other} END")
+    return f"{'CAST' if strict else 'TRY_CAST'}({raw} AS {duck_type(col_type)})"
 
 
 def _stat(path: Path) -> tuple[int, int]:

@@ -122,3 +122,25 @@ def test_a_value_the_validator_would_reject_still_fails_the_copy(tmp_path, value
     with pytest.raises(Exception, match="BOOL"):
         wh.submit_copy(table, "load-1", [PartToCopy("p0", write(tmp_path / "f.tsv", rows),
                                                      len(rows))], TSV, COLUMNS)
+
+
+def test_checks_on_staged_files_read_booleans_as_the_validator_does(tmp_path):
+    """The in-warehouse checks of staged files use the same conversion as the COPY: Snowflake's
+    words are booleans, anything else is a type error."""
+    from snowetl_tui.warehouse.base import StagedRows
+
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    values = ["on", "OFF", "Yes", "n", "1", "maybe", "2", ""]
+    (stage / "f.tsv").write_text("".join(f"2024-03-01\t{v}\n" for v in values))
+    columns = [ColumnDef("D", "DATE", False), ColumnDef("B", "BOOLEAN")]
+    fmt = FileFormatSpec("\t", None, 0, ("",), "%Y-%m-%d", date_column="D")
+    wh = DuckDBWarehouse(tmp_path / "local.duckdb")
+    src = StagedRows(str(stage), ("f.tsv",), fmt)
+    [group] = wh.profile_staged(src, columns).groups
+    assert group.rows == len(values)
+    assert group.type_errors == (0, 2)  # "maybe" and "2"; "" is NULL
+    sql, _ = wh._data_sql(src, columns)
+    with wh._reader(src) as con:
+        got = [r[1] for r in con.execute(sql).fetchall()]
+    assert got == [True, False, True, False, True, None, None, None]
